@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { ensureAdminKey, type BootstrapResult } from './auth/bootstrap.ts';
+import type { Config } from './config/config.ts';
+import { loadInstanceSecrets } from './config/instanceSecrets.ts';
+import { closeDatabase, openDatabase } from './db/client.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.ts';
+import { migrate } from './db/migrate.ts';
+import { createArtifactHandler } from './http/artifacts.ts';
+import { createGraphqlHandler } from './http/graphql.ts';
+import { handleHealth } from './http/health.ts';
+import { requestContext } from './http/requestContext.ts';
+import { sendError } from './http/respond.ts';
+import { createStaticHandler } from './http/staticFiles.ts';
+import { startRescueLoop } from './queue/rescue.ts';
+import { createCertCipher } from './storage/certEncryption.ts';
+import { createLocalDiskStorage } from './storage/localDiskStorage.ts';
+import { createUrlSigner } from './storage/signedUrl.ts';
+
+const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  admin: BootstrapResult;
+  databaseUrl: string;
+}
+
+/**
+ * The whole controller: database (embedded or DATABASE_URL), migrations, the HTTP server with
+ * GraphQL, artifacts, health and the console, and the rescue loop. `pnpm start`, the tests and
+ * the benchmark all run it this way.
+ */
+export function buildApp(config: Config, log: Logger) {
+  let server: Server | undefined;
+  let embedded: EmbeddedDatabase | undefined;
+  let rescue: { stop(): Promise<void> } | undefined;
+
+  async function start(): Promise<RunningApp> {
+    if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
+    const databaseUrl = config.databaseUrl ?? embedded!.url;
+    await migrate(databaseUrl, log);
+    const db = openDatabase(databaseUrl, config.dbPoolSize);
+    const admin = await ensureAdminKey(db, {
+      configuredKey: config.adminKey,
+      dataDir: config.dataDir,
+      writeSecretFile: !config.databaseUrl,
+    });
+
+    const secrets = await loadInstanceSecrets(config);
+    const storage = createLocalDiskStorage(path.resolve(config.dataDir, 'artifacts'));
+    const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
+    const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
+    const services = { config, storage, signer, log };
+    const graphql = createGraphqlHandler(services);
+    const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
+    const staticFiles = createStaticHandler(webDist);
+
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+      if (pathname === '/graphql') return graphql(req, res);
+      if (pathname.startsWith('/artifacts/')) return artifacts(req, res);
+      if (await handleHealth(req, res, pathname)) return;
+      if (await staticFiles(req, res, pathname)) return;
+      sendError(res, 404, 'NOT_FOUND', 'No such route');
+    };
+    server = createServer((req, res) => {
+      const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+      res.setHeader('x-request-id', requestId);
+      requestContext.run({ requestId }, () =>
+        handle(req, res).catch((error) => {
+          log.error({ err: error, requestId }, 'request failed');
+          if (!res.headersSent) sendError(res, 500, 'INTERNAL', `Internal error (request ${requestId})`);
+          else res.destroy();
+        }),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    // With PORT=0 the signer learns the real port only now.
+    if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
+    rescue = startRescueLoop(db, storage, config, log);
+    const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+    return { url, port, admin, databaseUrl };
+  }
+
+  /** Graceful: stop accepting, let in-flight requests finish, then close the database. */
+  async function stop(): Promise<void> {
+    await rescue?.stop();
+    if (server) {
+      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+    }
+    await closeDatabase();
+    await embedded?.stop();
+  }
+
+  return { start, stop };
+}

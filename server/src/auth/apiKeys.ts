@@ -1,0 +1,30 @@
+import type { Database } from '../db/client.ts';
+import type { ApiKeyRole } from '../generated/prisma/enums.ts';
+import { conflict, notFound } from '../errors.ts';
+import { assertId, assertText } from '../queue/validate.ts';
+import { hashSecret, newApiKeySecret } from './secrets.ts';
+
+/** A new key; its secret exists only in this answer, the database keeps its hash. */
+export async function createApiKey(db: Database, input: { name: string; role: ApiKeyRole }) {
+  const name = assertText(input.name, 200, 'name');
+  const secret = newApiKeySecret();
+  const apiKey = await db.apiKey.create({ data: { name, role: input.role, hash: hashSecret(secret) } });
+  return { apiKey, secret };
+}
+
+/** Revokes a key; the last active ADMIN key cannot be revoked, so nobody is locked out. */
+export async function revokeApiKey(db: Database, id: string) {
+  const keyId = assertId(id, 'id');
+  return db.$transaction(async (tx) => {
+    // Serialises concurrent revocations of admin keys, so two cannot each think the other remains.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(72617002)`;
+    const key = await tx.apiKey.findUnique({ where: { id: keyId } });
+    if (!key) throw notFound('API key');
+    if (key.revokedAt) throw conflict('This API key is already revoked');
+    if (key.role === 'ADMIN') {
+      const admins = await tx.apiKey.count({ where: { role: 'ADMIN', revokedAt: null } });
+      if (admins <= 1) throw conflict('This is the last ADMIN key; create another before revoking it');
+    }
+    return tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
+  });
+}

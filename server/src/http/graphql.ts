@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError as yogaMaskError } from 'graphql-yoga';
+import { authenticate } from '../auth/authenticate.ts';
+import { database } from '../db/client.ts';
+import { AppError } from '../errors.ts';
+import type { Services } from '../schema/context.ts';
+import { schema } from '../schema/index.ts';
+import { currentRequestId } from './requestContext.ts';
+import { sendError } from './respond.ts';
+
+// Tuned to the console's deepest real query (builds → edges → node → events) with room to spare.
+const LIMITS = { depth: 12, cost: 10_000, aliases: 30, tokens: 5_000, directives: 20 };
+
+const GRAPHIQL_QUERY = `# Put your key in the Headers tab: {"Authorization": "Bearer <your key>"}
+query Queue {
+  queueStats { builds { status platform count } workers { status count } }
+  builds(first: 10) { edges { node { id status platform submittedAt } } }
+}
+`;
+
+/**
+ * GraphQL over HTTP (and SSE) through yoga: the caller is authenticated from the
+ * Authorization header, expected errors keep their code, anything else is logged with the
+ * request id and answered as INTERNAL.
+ */
+export function createGraphqlHandler(services: Services) {
+  const { config, log } = services;
+  const yoga = createYoga<{ req: IncomingMessage; res: ServerResponse }>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(' ')),
+      info: (...args) => log.info(args.map(String).join(' ')),
+      warn: (...args) => log.warn(args.map(String).join(' ')),
+      error: (...args) => log.error(args.map(String).join(' ')),
+    },
+    graphiql: { title: 'Free Agent', defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer <your key>' }) },
+    context: async ({ request }) => ({
+      principal: await authenticate(database(), request.headers.get('authorization')),
+      services,
+    }),
+    maskedErrors: {
+      isDev: false,
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof AppError || (error instanceof GraphQLError && !error.originalError)) return error as Error;
+        const requestId = currentRequestId();
+        log.error({ err: original, requestId }, 'unexpected error');
+        const masked = yogaMaskError(error, message, false) as GraphQLError;
+        return new GraphQLError(`Internal error (request ${requestId})`, {
+          nodes: masked.nodes,
+          path: masked.path,
+          extensions: { code: 'INTERNAL', requestId },
+        });
+      },
+    },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: LIMITS.depth, flattenFragments: true },
+        costLimit: { maxCost: LIMITS.cost },
+        maxAliases: { n: LIMITS.aliases },
+        maxTokens: { n: LIMITS.tokens },
+        maxDirectives: { n: LIMITS.directives },
+        blockFieldSuggestion: { enabled: config.production },
+      }),
+    ],
+  });
+
+  return (req: IncomingMessage, res: ServerResponse) => {
+    // Bodies are bounded before yoga reads them; an unbounded (chunked) body is refused.
+    if (req.method === 'POST') {
+      const length = Number(req.headers['content-length']);
+      if (!req.headers['content-length'] || !Number.isFinite(length))
+        return sendError(res, 411, 'BAD_USER_INPUT', 'A GraphQL POST needs a Content-Length header');
+      if (length > config.maxRequestBytes)
+        return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `A GraphQL request may be at most ${config.maxRequestBytes} bytes`);
+    }
+    return yoga.requestListener(req, res);
+  };
+}

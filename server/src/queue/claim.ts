@@ -1,0 +1,80 @@
+import type { Database } from '../db/client.ts';
+import type { Platform } from '../generated/prisma/enums.ts';
+import { badInput, unauthenticated } from '../errors.ts';
+import { publish } from '../events/publish.ts';
+
+interface WorkerForClaim {
+  status: string;
+  revokedAt: Date | null;
+  platforms: Platform[];
+  maxConcurrentBuilds: number;
+  activeBuilds: number;
+}
+
+interface ClaimedBuild {
+  id: string;
+  platform: Platform;
+}
+
+/**
+ * Gives the worker the most urgent pending build it can run, or null. One interactive
+ * transaction: the worker row is locked (so its concurrency check cannot race a parallel
+ * claim of its own), then a single statement picks a row with FOR UPDATE SKIP LOCKED, assigns
+ * it under a guarded WHERE and writes the timeline event. Concurrent claimers skip each other's
+ * rows, so every build goes to exactly one worker.
+ */
+export async function claimBuild(
+  db: Database,
+  options: { workerId: string; platforms?: Platform[] | null; timeoutMs: number },
+): Promise<string | null> {
+  const { workerId } = options;
+  const claimed = await db.$transaction(
+    async (tx) => {
+      const [worker] = await tx.$queryRaw<WorkerForClaim[]>`
+        SELECT w.status, w."revokedAt", w.platforms, w."maxConcurrentBuilds",
+          (SELECT count(*)::int FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING')) AS "activeBuilds"
+        FROM "Worker" w WHERE w.id = ${workerId}::uuid FOR UPDATE`;
+      if (!worker || worker.revokedAt) throw unauthenticated('This worker has been revoked');
+      const platforms = claimablePlatforms(worker.platforms, options.platforms);
+      if (worker.status === 'DRAINING' || worker.activeBuilds >= worker.maxConcurrentBuilds || platforms.length === 0) {
+        await tx.worker.update({ where: { id: workerId }, data: { lastSeenAt: new Date() } });
+        return null;
+      }
+      const actor = `worker:${workerId}`;
+      const [build] = await tx.$queryRaw<ClaimedBuild[]>`
+        WITH candidate AS (
+          SELECT id FROM "Build"
+          WHERE status = 'PENDING' AND platform = ANY(${platforms}::"Platform"[])
+          ORDER BY priority DESC, "submittedAt" ASC, id
+          LIMIT 1 FOR UPDATE SKIP LOCKED
+        ), claimed AS (
+          UPDATE "Build" b SET status = 'ASSIGNED', "workerId" = ${workerId}::uuid, "assignedAt" = now(),
+            "lastHeartbeatAt" = now(), attempt = b.attempt + 1, progress = 0
+          FROM candidate WHERE b.id = candidate.id AND b.status = 'PENDING' AND b."workerId" IS NULL
+          RETURNING b.id, b.platform, b.attempt
+        ), event AS (
+          INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
+          SELECT id, 'PENDING', 'ASSIGNED', ${actor}, 'claimed, attempt ' || attempt FROM claimed
+        )
+        SELECT id, platform FROM claimed`;
+      await tx.worker.update({
+        where: { id: workerId },
+        data: { lastSeenAt: new Date(), ...(build ? { status: 'BUILDING' } : worker.status === 'OFFLINE' ? { status: 'IDLE' } : {}) },
+      });
+      if (!build) return null;
+      await publish(tx, { topic: 'buildUpdated', buildId: build.id, status: 'ASSIGNED' });
+      await publish(tx, { topic: 'workerUpdated', workerId });
+      return build;
+    },
+    { timeout: options.timeoutMs, maxWait: options.timeoutMs },
+  );
+  return claimed?.id ?? null;
+}
+
+/** The platforms asked for, limited to those the worker registered; asking for others is an error. */
+function claimablePlatforms(registered: Platform[], requested?: Platform[] | null): Platform[] {
+  if (!requested || requested.length === 0) return registered;
+  const unsupported = requested.filter((platform) => !registered.includes(platform));
+  if (unsupported.length > 0) throw badInput(`This worker is not registered for ${unsupported.join(', ')}`);
+  return requested;
+}

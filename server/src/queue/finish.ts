@@ -1,0 +1,93 @@
+import type { Database, Tx } from '../db/client.ts';
+import { conflict } from '../errors.ts';
+import type { ObjectStorage } from '../storage/objectStorage.ts';
+import { assertOwnActiveBuild, lockBuild } from './buildRows.ts';
+import { requeueOrFail, transition } from './transition.ts';
+import { consumeUpload } from './uploads.ts';
+import { assertId, assertText } from './validate.ts';
+import { refreshWorkerStatus } from './workerStatus.ts';
+
+/** The worker finished the build and uploaded its result. */
+export async function completeBuild(
+  db: Database,
+  storage: ObjectStorage,
+  workerId: string,
+  input: { buildId: string; resultUploadId: string },
+): Promise<void> {
+  const buildId = assertId(input.buildId, 'buildId');
+  await db.$transaction(async (tx) => {
+    const build = await lockBuild(tx, buildId);
+    assertOwnActiveBuild(build, workerId);
+    const result = await consumeUpload(tx, input.resultUploadId, { kind: 'RESULT', createdByWorkerId: workerId, buildId }, 'resultUploadId');
+    await transition(tx, build, {
+      to: 'COMPLETED',
+      actor: `worker:${workerId}`,
+      data: { finishedAt: new Date(), progress: 100, resultKey: result.key, resultSize: result.size, resultSha256: result.sha256 },
+    });
+    await countOutcome(tx, workerId, 'buildsCompleted');
+    await refreshWorkerStatus(tx, [workerId]);
+  });
+  await purgeFinishedCerts(db, storage, [buildId]);
+}
+
+/** The worker gave up on the build; a retryable failure goes back to the queue while attempts remain. */
+export async function failBuild(
+  db: Database,
+  storage: ObjectStorage,
+  workerId: string,
+  input: { buildId: string; message: string; retryable?: boolean | null },
+) {
+  const buildId = assertId(input.buildId, 'buildId');
+  const message = assertText(input.message, 10_000, 'message');
+  await db.$transaction(async (tx) => {
+    const build = await lockBuild(tx, buildId);
+    assertOwnActiveBuild(build, workerId);
+    const actor = `worker:${workerId}`;
+    if (input.retryable) await requeueOrFail(tx, build, actor, message);
+    else await transition(tx, build, { to: 'FAILED', actor, reason: message, data: { finishedAt: new Date(), errorMessage: message } });
+    await countOutcome(tx, workerId, 'buildsFailed');
+    await refreshWorkerStatus(tx, [workerId]);
+  });
+  await purgeFinishedCerts(db, storage, [buildId]);
+}
+
+/** Stops a build that has not finished; its worker is told at once through its events and heartbeat. */
+export async function cancelBuild(db: Database, storage: ObjectStorage, actor: string, id: string, reason?: string | null) {
+  const buildId = assertId(id, 'id');
+  await db.$transaction(async (tx) => {
+    const build = await lockBuild(tx, buildId);
+    if (!['PENDING', 'ASSIGNED', 'BUILDING'].includes(build.status))
+      throw conflict(`A ${build.status} build cannot be cancelled`, { status: build.status });
+    const now = new Date();
+    await transition(tx, build, {
+      to: 'CANCELLED',
+      actor,
+      reason: reason ? assertText(reason, 1000, 'reason') : 'cancelled',
+      data: { finishedAt: now, cancelRequestedAt: now },
+    });
+    await refreshWorkerStatus(tx, [build.workerId]);
+  });
+  await purgeFinishedCerts(db, storage, [buildId]);
+}
+
+/** Counters are incremented in SQL, never read-modify-write. */
+async function countOutcome(tx: Tx, workerId: string, counter: 'buildsCompleted' | 'buildsFailed') {
+  await tx.worker.update({ where: { id: workerId }, data: { [counter]: { increment: 1 } } });
+}
+
+/**
+ * Certificates are deleted once their build is finished: the object first, then the key, so a
+ * crash in between leaves a key that the rescue loop's next sweep deletes again.
+ */
+export async function purgeFinishedCerts(db: Database, storage: ObjectStorage, buildIds?: string[]): Promise<number> {
+  const builds = await db.build.findMany({
+    where: { certsKey: { not: null }, status: { in: ['COMPLETED', 'FAILED', 'CANCELLED'] }, ...(buildIds ? { id: { in: buildIds } } : {}) },
+    select: { id: true, certsKey: true },
+    take: 100,
+  });
+  for (const build of builds) {
+    await storage.delete(build.certsKey!);
+    await db.build.updateMany({ where: { id: build.id, certsKey: build.certsKey }, data: { certsKey: null } });
+  }
+  return builds.length;
+}

@@ -1,0 +1,54 @@
+import type { Tx } from '../db/client.ts';
+import type { BuildStatus } from '../generated/prisma/enums.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { conflict } from '../errors.ts';
+import type { LockedBuild } from './buildRows.ts';
+import { publishBuildChange } from '../events/publish.ts';
+
+export interface TransitionRequest {
+  to: BuildStatus;
+  actor: string;
+  reason?: string;
+  data?: Prisma.BuildUncheckedUpdateManyInput;
+}
+
+/**
+ * Moves a locked build to a new status with a guarded WHERE (expected status, worker and
+ * attempt), records the timeline event and raises the change event, all in the caller's
+ * transaction. A guard that does not match changes nothing and is a CONFLICT.
+ */
+export async function transition(tx: Tx, build: LockedBuild, request: TransitionRequest): Promise<void> {
+  const { count } = await tx.build.updateMany({
+    where: { id: build.id, status: build.status, workerId: build.workerId, attempt: build.attempt },
+    data: { ...request.data, status: request.to },
+  });
+  if (count !== 1) throw conflict('The build changed concurrently; try again');
+  await tx.buildEvent.create({
+    data: { buildId: build.id, fromStatus: build.status, toStatus: request.to, actor: request.actor, reason: request.reason },
+  });
+  await publishBuildChange(tx, { buildId: build.id, status: request.to, platform: build.platform, workerId: build.workerId });
+}
+
+/**
+ * Returns a build that lost its worker to the queue while attempts remain, else fails it.
+ * Used by rescue, unregister, revoke and retryable failures alike.
+ */
+export async function requeueOrFail(
+  tx: Tx,
+  build: LockedBuild,
+  actor: string,
+  reason: string,
+): Promise<BuildStatus> {
+  const attemptsRemain = build.attempt < build.maxAttempts;
+  const to: BuildStatus = attemptsRemain ? 'PENDING' : 'FAILED';
+  const now = new Date();
+  await transition(tx, build, {
+    to,
+    actor,
+    reason,
+    data: attemptsRemain
+      ? { workerId: null, assignedAt: null, startedAt: null, lastHeartbeatAt: null, progress: 0, errorMessage: reason }
+      : { finishedAt: now, errorMessage: `${reason} (after ${build.attempt} attempts)` },
+  });
+  return to;
+}

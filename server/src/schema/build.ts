@@ -1,0 +1,242 @@
+import { database } from '../db/client.ts';
+import type { Principal } from '../auth/principal.ts';
+import { actorOf } from '../auth/principal.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { cancelBuild } from '../queue/finish.ts';
+import { retryBuild, submitBuild } from '../queue/submit.ts';
+import { assertId } from '../queue/validate.ts';
+import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
+import { builder } from './builder.ts';
+import { callingApiKey } from './principals.ts';
+import type { Context } from './context.ts';
+import { BuildStatusEnum, PlatformEnum } from './scalars.ts';
+
+type ArtifactKind = 'source' | 'certs' | 'result';
+
+/** A signed, short-lived download URL, or null for whoever may not read it. */
+function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind): string {
+  const { signer, config } = ctx.services;
+  return signer.sign('GET', `/artifacts/builds/${buildId}/${kind}`, config.downloadUrlTtlSeconds).url;
+}
+
+const isAssignedWorker = (principal: Principal, build: { workerId: string | null; status: string }) =>
+  principal.kind === 'worker' && build.workerId === principal.workerId && (ACTIVE_STATUSES as string[]).includes(build.status);
+
+const isReader = (principal: Principal) =>
+  principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER');
+
+export const BuildEventType = builder.prismaObject('BuildEvent', {
+  description: 'One transition in a build\'s timeline.',
+  fields: (t) => ({
+    id: t.id({ description: 'The event id, increasing in time.', resolve: (event) => String(event.id) }),
+    fromStatus: t.expose('fromStatus', { type: BuildStatusEnum, nullable: true, description: 'The status before; null for the submission.' }),
+    toStatus: t.expose('toStatus', { type: BuildStatusEnum, description: 'The status after.' }),
+    actor: t.exposeString('actor', { description: 'Who made it: `apiKey:<id>`, `worker:<id>` or `system`.' }),
+    reason: t.exposeString('reason', { nullable: true, description: 'Why, when known (e.g. "heartbeat timed out").' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When it happened.' }),
+  }),
+});
+
+export const BuildTelemetryType = builder.prismaObject('BuildTelemetry', {
+  description: 'A machine-readable event from a build\'s worker: a stage, a resource sample, a cache hit.',
+  fields: (t) => ({
+    at: t.expose('at', { type: 'DateTime', description: 'When the worker observed it.' }),
+    kind: t.exposeString('kind', { description: 'What kind of event, e.g. `stage.started` or `sample.cpu`.' }),
+    data: t.expose('data', { type: 'JSON', description: 'The event\'s fields.' }),
+  }),
+});
+
+export const BuildType = builder.prismaObject('Build', {
+  description: 'An app build: its inputs, where it is in its lifecycle, and its result.',
+  // Readers see every build; a worker sees the builds assigned to it.
+  authScopes: (build, ctx) => isReader(ctx.principal) || (ctx.principal.kind === 'worker' && build.workerId === ctx.principal.workerId),
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The build id.' }),
+    platform: t.expose('platform', { type: PlatformEnum, description: 'The platform it targets.' }),
+    status: t.expose('status', { type: BuildStatusEnum, description: 'Where it is in its lifecycle.' }),
+    priority: t.exposeInt('priority', { description: 'Higher runs first; equal priorities run oldest first.' }),
+    metadata: t.expose('metadata', { type: 'JSON', description: 'What the submitter said of it: app name, version, profile, git ref…' }),
+    sourceSize: t.expose('sourceSize', { type: 'ByteSize', description: 'Size of the source archive.' }),
+    sourceSha256: t.exposeString('sourceSha256', { description: 'SHA-256 of the source archive, hex.' }),
+    hasCerts: t.boolean({ description: 'Whether it was submitted with signing certificates.', resolve: (build) => build.certsSha256 !== null }),
+    resultSize: t.expose('resultSize', { type: 'ByteSize', nullable: true, description: 'Size of the result artifact, once completed.' }),
+    resultSha256: t.exposeString('resultSha256', { nullable: true, description: 'SHA-256 of the result artifact, hex.' }),
+    submittedAt: t.expose('submittedAt', { type: 'DateTime', description: 'When it was queued.' }),
+    assignedAt: t.expose('assignedAt', { type: 'DateTime', nullable: true, description: 'When its current attempt was claimed.' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When its worker started it.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it completed, failed or was cancelled.' }),
+    lastHeartbeatAt: t.expose('lastHeartbeatAt', { type: 'DateTime', nullable: true, description: 'Its worker\'s last heartbeat for it.' }),
+    progress: t.exposeInt('progress', { description: 'Percent done, as its worker reports (0–100).' }),
+    attempt: t.exposeInt('attempt', { description: 'How many times it has been claimed.' }),
+    maxAttempts: t.exposeInt('maxAttempts', { description: 'How many claims it may have before a lost worker fails it.' }),
+    heartbeatTimeoutSeconds: t.exposeInt('heartbeatTimeoutSeconds', {
+      description: 'Silence from its worker after which it goes back to the queue.',
+    }),
+    timeoutSeconds: t.exposeInt('timeoutSeconds', { description: 'How long it may build before it fails as timed out.' }),
+    errorMessage: t.exposeString('errorMessage', { nullable: true, description: 'Why its last attempt failed.' }),
+    cancelRequestedAt: t.expose('cancelRequestedAt', { type: 'DateTime', nullable: true, description: 'When it was cancelled.' }),
+    idempotencyKey: t.exposeString('idempotencyKey', { nullable: true, description: 'The idempotency key it was submitted with.' }),
+    logLineCount: t.exposeInt('logLineCount', { description: 'Log lines stored so far.' }),
+    logTruncated: t.exposeBoolean('logTruncated', { description: 'Whether its log reached the bound and later lines were dropped.' }),
+    worker: t.relation('worker', { nullable: true, description: 'The worker running it, or that ran its last attempt.' }),
+    retryOf: t.relation('retryOf', { nullable: true, description: 'The build this one retries.' }),
+    submittedBy: t.relation('submittedBy', { nullable: true, description: 'The API key that submitted it.' }),
+    events: t.relation('events', { description: 'Its timeline, oldest first.', query: { orderBy: { id: 'asc' } } }),
+    telemetry: t.relation('telemetry', {
+      description: 'Its worker\'s telemetry events, oldest first.',
+      args: { first: t.arg.int({ description: 'How many events (at most 1000).', defaultValue: 100 }) },
+      query: (args) => ({ orderBy: { id: 'asc' }, take: Math.min(Math.max(args.first ?? 100, 0), 1000) }),
+    }),
+    sourceUrl: t.string({
+      nullable: true,
+      description: 'Signed, short-lived URL of the source archive; only for the worker running the build.',
+      resolve: (build, _args, ctx) => (isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'source') : null),
+    }),
+    certsUrl: t.string({
+      nullable: true,
+      description: 'Signed, short-lived URL of the signing certificates; only for the worker running the build.',
+      resolve: (build, _args, ctx) =>
+        build.certsKey && isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'certs') : null,
+    }),
+    resultUrl: t.string({
+      nullable: true,
+      description: 'Signed, short-lived URL of the result artifact; for readers of a completed build.',
+      resolve: (build, _args, ctx) => (build.resultKey && isReader(ctx.principal) ? artifactUrl(ctx, build.id, 'result') : null),
+    }),
+  }),
+});
+
+const BuildFilter = builder.inputType('BuildFilter', {
+  description: 'Narrows a list of builds; all given conditions must hold.',
+  fields: (t) => ({
+    status: t.field({ type: [BuildStatusEnum], required: false, description: 'Any of these statuses.' }),
+    platform: t.field({ type: PlatformEnum, required: false, description: 'This platform.' }),
+    workerId: t.id({ required: false, description: 'Run (last) by this worker.' }),
+    submittedAfter: t.field({ type: 'DateTime', required: false, description: 'Submitted at or after this time.' }),
+    submittedBefore: t.field({ type: 'DateTime', required: false, description: 'Submitted before this time.' }),
+    text: t.string({
+      required: false,
+      description: 'Text in the build id, error message or metadata appName, version, gitRef or profile (case-insensitive).',
+    }),
+  }),
+});
+
+const SEARCHED_METADATA = ['appName', 'version', 'gitRef', 'profile'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): Prisma.BuildWhereInput {
+  if (!filter) return {};
+  const where: Prisma.BuildWhereInput = {};
+  if (filter.status?.length) where.status = { in: filter.status };
+  if (filter.platform) where.platform = filter.platform;
+  if (filter.workerId) where.workerId = assertId(String(filter.workerId), 'workerId');
+  if (filter.submittedAfter || filter.submittedBefore)
+    where.submittedAt = { gte: filter.submittedAfter ?? undefined, lt: filter.submittedBefore ?? undefined };
+  const text = filter.text?.trim();
+  if (text) {
+    where.OR = [
+      ...(UUID.test(text) ? [{ id: text.toLowerCase() }] : []),
+      { errorMessage: { contains: text, mode: 'insensitive' } },
+      ...SEARCHED_METADATA.map((key) => ({ metadata: { path: [key], string_contains: text } })),
+    ];
+  }
+  return where;
+}
+
+builder.queryFields((t) => ({
+  build: t.prismaField({
+    type: 'Build',
+    nullable: true,
+    description: 'One build by id, or null when there is none.',
+    authScopes: { reader: true, worker: true },
+    args: { id: t.arg.id({ required: true, description: 'The build id.' }) },
+    resolve: (query, _root, args) => database().build.findUnique({ ...query, where: { id: assertId(String(args.id), 'id') } }),
+  }),
+  builds: t.prismaConnection(
+    {
+      type: 'Build',
+      cursor: 'id',
+      description: 'Builds, newest first.',
+      authScopes: { reader: true },
+      args: { filter: t.arg({ type: BuildFilter, required: false, description: 'Which builds.' }) },
+      resolve: (query, _root, args) =>
+        database().build.findMany({ ...query, where: buildWhere(args.filter), orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }] }),
+    },
+    { description: 'A page of builds.' },
+    { description: 'A build in a page.' },
+  ),
+}));
+
+const SubmitBuildInput = builder.inputType('SubmitBuildInput', {
+  description: 'A build to queue, from finished uploads.',
+  fields: (t) => ({
+    platform: t.field({ type: PlatformEnum, required: true, description: 'The platform to build for.' }),
+    sourceUploadId: t.id({ required: true, description: 'A finished SOURCE upload.' }),
+    certsUploadId: t.id({ required: false, description: 'A finished CERTS upload, for signed builds.' }),
+    priority: t.int({ required: false, description: 'From -1000 to 1000 (default 0); higher runs first.' }),
+    metadata: t.field({ type: 'JSON', required: false, description: 'A JSON object: app name, version, profile, git ref…' }),
+    maxAttempts: t.int({ required: false, description: 'Claims allowed before a lost worker fails it (default from config).' }),
+    timeoutSeconds: t.int({ required: false, description: 'How long it may build (default from config).' }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'A retried submit with the same key (from the same API key) returns the first build instead of a new one.',
+    }),
+  }),
+});
+
+const submitterOf = (ctx: Context) => {
+  const principal = callingApiKey(ctx);
+  return { apiKeyId: principal.apiKeyId, actor: actorOf(principal) };
+};
+
+builder.mutationFields((t) => ({
+  submitBuild: t.prismaField({
+    type: 'Build',
+    description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
+    authScopes: { reader: true },
+    args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const build = await submitBuild(database(), ctx.services.config, submitterOf(ctx), {
+        ...input,
+        sourceUploadId: String(input.sourceUploadId),
+        certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),
+      });
+      return database().build.findUniqueOrThrow({ ...query, where: { id: build.id } });
+    },
+  }),
+  cancelBuild: t.prismaField({
+    type: 'Build',
+    description: 'Cancels a build that has not finished; its worker is told at once. CONFLICT when it already finished.',
+    authScopes: { reader: true },
+    args: {
+      id: t.arg.id({ required: true, description: 'The build id.' }),
+      reason: t.arg.string({ required: false, description: 'Why, for the timeline.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      await cancelBuild(database(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);
+      return database().build.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+    },
+  }),
+  retryBuild: t.prismaField({
+    type: 'Build',
+    description: 'Queues a new build with the same inputs as a finished one (linked by retryOf).',
+    authScopes: { reader: true },
+    args: {
+      id: t.arg.id({ required: true, description: 'The finished build.' }),
+      certsUploadId: t.arg.id({
+        required: false,
+        description: 'Fresh certificates: required when the original was signed, since its certificates were deleted.',
+      }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const build = await retryBuild(
+        database(),
+        ctx.services.config,
+        submitterOf(ctx),
+        String(args.id),
+        args.certsUploadId == null ? null : String(args.certsUploadId),
+      );
+      return database().build.findUniqueOrThrow({ ...query, where: { id: build.id } });
+    },
+  }),
+}));

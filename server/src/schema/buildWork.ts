@@ -1,0 +1,123 @@
+import { database } from '../db/client.ts';
+import { claimBuild } from '../queue/claim.ts';
+import { completeBuild, failBuild } from '../queue/finish.ts';
+import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
+import { recordBuildTelemetry } from '../queue/telemetry.ts';
+import { builder } from './builder.ts';
+import { callingWorker } from './principals.ts';
+import { PlatformEnum } from './scalars.ts';
+
+/** The mutations a worker runs a build with: claim, heartbeat, complete or fail, telemetry. */
+
+const HeartbeatPayload = builder.objectRef<HeartbeatResult>('HeartbeatPayload').implement({
+  description: 'The answer to a heartbeat.',
+  fields: (t) => ({
+    build: t.prismaField({
+      type: 'Build',
+      nullable: true,
+      description: 'The build the heartbeat was for.',
+      resolve: (query, payload) => (payload.buildId ? database().build.findUnique({ ...query, where: { id: payload.buildId } }) : null),
+    }),
+    cancelRequested: t.exposeBoolean('cancelRequested', { description: 'The build was cancelled: stop it now.' }),
+    accessToken: t.exposeString('accessToken', { nullable: true, description: 'A new access token, when the current one is close to expiry.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When the new access token expires.' }),
+  }),
+});
+
+const BuildTelemetryInput = builder.inputType('BuildTelemetryInput', {
+  description: 'One telemetry event from a worker.',
+  fields: (t) => ({
+    kind: t.string({ required: true, description: 'What kind of event, e.g. `stage.started` or `sample.cpu`.' }),
+    at: t.field({ type: 'DateTime', required: false, description: 'When it was observed (default: now).' }),
+    data: t.field({ type: 'JSON', required: false, description: 'Its fields, a JSON object of at most 4 KB.' }),
+  }),
+});
+
+const RecordBuildTelemetryPayload = builder.objectRef<{ accepted: number }>('RecordBuildTelemetryPayload').implement({
+  description: 'The answer to recordBuildTelemetry.',
+  fields: (t) => ({ accepted: t.exposeInt('accepted', { description: 'How many events were stored.' }) }),
+});
+
+builder.mutationFields((t) => ({
+  claimBuild: t.prismaField({
+    type: 'Build',
+    nullable: true,
+    description:
+      'Gives the calling worker the most urgent pending build it can run (priority, then age), or null. ' +
+      'Each build goes to exactly one worker. A draining worker or one at its concurrency gets null.',
+    authScopes: { worker: true },
+    args: {
+      platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const buildId = await claimBuild(database(), {
+        workerId: callingWorker(ctx).workerId,
+        platforms: args.platforms,
+        timeoutMs: ctx.services.config.claimTimeoutMs,
+      });
+      return buildId ? database().build.findUnique({ ...query, where: { id: buildId } }) : null;
+    },
+  }),
+  heartbeat: t.field({
+    type: HeartbeatPayload,
+    description:
+      'The worker is alive, and optionally so is its build: starts an ASSIGNED build, records progress, ' +
+      'says whether the build was cancelled, and hands out a new token near expiry.',
+    authScopes: { worker: true },
+    args: {
+      buildId: t.arg.id({ required: false, description: 'The build the worker is running.' }),
+      progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      heartbeat(database(), ctx.services.config, callingWorker(ctx), {
+        buildId: args.buildId == null ? null : String(args.buildId),
+        progress: args.progress,
+      }),
+  }),
+  completeBuild: t.prismaField({
+    type: 'Build',
+    description: 'The worker finished the build; its result was uploaded to a RESULT upload for this build.',
+    authScopes: { worker: true },
+    args: {
+      buildId: t.arg.id({ required: true, description: 'The build.' }),
+      resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const buildId = String(args.buildId).toLowerCase();
+      await completeBuild(database(), ctx.services.storage, callingWorker(ctx).workerId, {
+        buildId,
+        resultUploadId: String(args.resultUploadId),
+      });
+      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
+    },
+  }),
+  failBuild: t.prismaField({
+    type: 'Build',
+    description: 'The worker could not build it. With retryable it goes back to the queue while attempts remain.',
+    authScopes: { worker: true },
+    args: {
+      buildId: t.arg.id({ required: true, description: 'The build.' }),
+      message: t.arg.string({ required: true, description: 'What went wrong.' }),
+      retryable: t.arg.boolean({ required: false, description: 'Whether another attempt may succeed (default false).' }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const buildId = String(args.buildId).toLowerCase();
+      await failBuild(database(), ctx.services.storage, callingWorker(ctx).workerId, { ...args, buildId });
+      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
+    },
+  }),
+  recordBuildTelemetry: t.field({
+    type: RecordBuildTelemetryPayload,
+    description: 'Stores a batch of telemetry events for a build the worker runs (one insert; bounded per build).',
+    authScopes: { worker: true },
+    args: {
+      buildId: t.arg.id({ required: true, description: 'The build.' }),
+      events: t.arg({ type: [BuildTelemetryInput], required: true, description: 'The events, 1 to 5000.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      recordBuildTelemetry(database(), ctx.services.config, callingWorker(ctx).workerId, {
+        buildId: String(args.buildId),
+        events: args.events,
+      }),
+  }),
+}));

@@ -1,0 +1,61 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { database } from '../db/client.ts';
+import { forbidden, unauthenticated } from '../errors.ts';
+import type PrismaTypes from '../generated/pothos-prisma-types.ts';
+import { getDatamodel } from '../generated/pothos-prisma-types.ts';
+import type { Context } from './context.ts';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
+  AuthScopes: {
+    /** Any valid credential. */
+    authenticated: boolean;
+    admin: boolean;
+    /** ADMIN or SUBMITTER keys: read, submit, cancel, retry. */
+    reader: boolean;
+    /** WORKER or ADMIN keys: register workers. */
+    workerKey: boolean;
+    /** A worker's access token. */
+    worker: boolean;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    ByteSize: { Input: number; Output: bigint | number };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: ({ principal }) => ({
+      authenticated: principal.kind !== 'anonymous',
+      admin: principal.kind === 'apiKey' && principal.role === 'ADMIN',
+      reader: principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER'),
+      workerKey: principal.kind === 'apiKey' && (principal.role === 'WORKER' || principal.role === 'ADMIN'),
+      worker: principal.kind === 'worker',
+    }),
+    // The plugin's own error has no extensions.code: tell "who are you" from "not you".
+    unauthorizedError: (_parent, context) =>
+      context.principal.kind === 'anonymous' ? unauthenticated() : forbidden('Your credentials do not allow this'),
+  },
+  prisma: {
+    client: () => database(),
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
+  },
+});

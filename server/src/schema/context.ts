@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal.ts';
+import type { Config } from '../config/config.ts';
+import type { ObjectStorage } from '../storage/objectStorage.ts';
+import type { UrlSigner } from '../storage/signedUrl.ts';
+
+/** Process-wide services the resolvers hand to domain functions. */
+export interface Services {
+  config: Config;
+  storage: ObjectStorage;
+  signer: UrlSigner;
+  log: Logger;
+}
+
+/** What every resolver sees: who is calling, and the services. */
+export interface Context {
+  principal: Principal;
+  services: Services;
+}

@@ -1,0 +1,15 @@
+import { builder } from './builder.ts';
+import './scalars.ts';
+import './build.ts';
+import './buildWork.ts';
+import './log.ts';
+import './worker.ts';
+import './apiKey.ts';
+import './upload.ts';
+import './stats.ts';
+import './me.ts';
+
+builder.queryType({ description: 'Reads: builds, workers, logs, statistics and keys.' });
+builder.mutationType({ description: 'Changes: submitting and steering builds, the worker protocol, keys.' });
+
+export const schema = builder.toSchema();

@@ -1,0 +1,197 @@
+import { database } from '../db/client.ts';
+import { actorOf } from '../auth/principal.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
+import { assertId } from '../queue/validate.ts';
+import { drainWorker, registerWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
+import { builder } from './builder.ts';
+import { callingApiKey, callingWorker } from './principals.ts';
+import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
+
+type StoredCheck = { name: string; status: 'OK' | 'WARN' | 'FAIL'; message: string | null };
+
+const DiagnosticCheck = builder.objectRef<StoredCheck>('DiagnosticCheck').implement({
+  description: 'One check of a worker\'s health.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'What was checked, e.g. `disk-space` or `xcode`.' }),
+    status: t.expose('status', { type: DiagnosticStatusEnum, description: 'The outcome.' }),
+    message: t.exposeString('message', { nullable: true, description: 'What the check found.' }),
+  }),
+});
+
+export const DiagnosticReportType = builder.prismaObject('DiagnosticReport', {
+  description: 'A worker\'s health report about itself.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The report id.' }),
+    at: t.expose('at', { type: 'DateTime', description: 'When it was reported.' }),
+    checks: t.field({
+      type: [DiagnosticCheck],
+      description: 'The checks, in the order reported.',
+      resolve: (report) => report.checks as StoredCheck[],
+    }),
+    system: t.expose('system', { type: 'JSON', description: 'System facts: OS, CPU, memory, disk, tool versions.' }),
+    failCount: t.exposeInt('failCount', { description: 'How many checks failed.' }),
+    warnCount: t.exposeInt('warnCount', { description: 'How many checks warned.' }),
+  }),
+});
+
+export const WorkerType = builder.prismaObject('Worker', {
+  description: 'A build machine registered with the controller.',
+  // Key holders see the workers their fields lead to (a WORKER key, the one it registers); a
+  // worker sees itself.
+  authScopes: (worker, ctx) =>
+    ctx.principal.kind === 'apiKey' || (ctx.principal.kind === 'worker' && ctx.principal.workerId === worker.id),
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The worker id.' }),
+    name: t.exposeString('name', { description: 'Its name, e.g. the host name.' }),
+    platforms: t.expose('platforms', { type: [PlatformEnum], description: 'What it builds for.' }),
+    capabilities: t.expose('capabilities', { type: 'JSON', description: 'What it reported of itself: Xcode, macOS, CPU, memory, agent version.' }),
+    status: t.expose('status', { type: WorkerStatusEnum, description: 'What it is doing.' }),
+    maxConcurrentBuilds: t.exposeInt('maxConcurrentBuilds', { description: 'How many builds it runs at once.' }),
+    lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', description: 'Its last contact.' }),
+    buildsCompleted: t.exposeInt('buildsCompleted', { description: 'Builds it completed.' }),
+    buildsFailed: t.exposeInt('buildsFailed', { description: 'Builds it failed.' }),
+    registeredAt: t.expose('registeredAt', { type: 'DateTime', description: 'When it first registered.' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When an admin revoked it.' }),
+    currentBuilds: t.relation('builds', {
+      description: 'The builds it is running now.',
+      query: { where: { status: { in: ['ASSIGNED', 'BUILDING'] } }, orderBy: { assignedAt: 'asc' } },
+    }),
+    diagnostics: t.relation('diagnostics', {
+      description: `Its latest health reports, newest first (the last ${REPORTS_KEPT_PER_WORKER} are kept).`,
+      args: { first: t.arg.int({ description: 'How many reports.', defaultValue: 1 }) },
+      query: (args) => ({ orderBy: { at: 'desc' }, take: Math.min(Math.max(args.first ?? 1, 0), REPORTS_KEPT_PER_WORKER) }),
+    }),
+  }),
+});
+
+const WorkerFilter = builder.inputType('WorkerFilter', {
+  description: 'Narrows a list of workers.',
+  fields: (t) => ({
+    status: t.field({ type: [WorkerStatusEnum], required: false, description: 'Any of these statuses.' }),
+    platform: t.field({ type: PlatformEnum, required: false, description: 'Builds for this platform.' }),
+    includeRevoked: t.boolean({ required: false, description: 'Include revoked workers (default false).' }),
+  }),
+});
+
+function workerWhere(filter: typeof WorkerFilter.$inferInput | null | undefined): Prisma.WorkerWhereInput {
+  return {
+    ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
+    ...(filter?.platform ? { platforms: { has: filter.platform } } : {}),
+    ...(filter?.includeRevoked ? {} : { revokedAt: null }),
+  };
+}
+
+builder.queryFields((t) => ({
+  worker: t.prismaField({
+    type: 'Worker',
+    nullable: true,
+    description: 'One worker by id, or null when there is none.',
+    authScopes: { reader: true, worker: true },
+    args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
+    resolve: (query, _root, args) => database().worker.findUnique({ ...query, where: { id: assertId(String(args.id), 'id') } }),
+  }),
+  workers: t.prismaConnection(
+    {
+      type: 'Worker',
+      cursor: 'id',
+      description: 'Workers, by name.',
+      authScopes: { reader: true },
+      args: { filter: t.arg({ type: WorkerFilter, required: false, description: 'Which workers.' }) },
+      resolve: (query, _root, args) =>
+        database().worker.findMany({ ...query, where: workerWhere(args.filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
+    },
+    { description: 'A page of workers.' },
+    { description: 'A worker in a page.' },
+  ),
+}));
+
+const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
+  description: 'A worker announcing itself.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Its name, e.g. the host name.' }),
+    platforms: t.field({ type: [PlatformEnum], required: true, description: 'What it builds for.' }),
+    capabilities: t.field({ type: 'JSON', required: false, description: 'A JSON object: Xcode, macOS, CPU, memory, agent version.' }),
+    workerId: t.id({ required: false, description: 'Its id from an earlier registration: re-registering is idempotent.' }),
+  }),
+});
+
+const RegisterWorkerPayload = builder
+  .objectRef<Awaited<ReturnType<typeof registerWorker>>>('RegisterWorkerPayload')
+  .implement({
+    description: 'A registered worker and its access token.',
+    fields: (t) => ({
+      worker: t.field({ type: WorkerType, description: 'The worker.', resolve: (payload) => payload.worker }),
+      accessToken: t.exposeString('accessToken', { description: 'The worker\'s bearer token for every later call; keep it secret.' }),
+      expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When it expires; heartbeats hand out a new one before then.' }),
+    }),
+  });
+
+const DiagnosticCheckInput = builder.inputType('DiagnosticCheckInput', {
+  description: 'One check of a worker\'s health.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'What was checked.' }),
+    status: t.field({ type: DiagnosticStatusEnum, required: true, description: 'The outcome.' }),
+    message: t.string({ required: false, description: 'What the check found.' }),
+  }),
+});
+
+const ReportDiagnosticsInput = builder.inputType('ReportDiagnosticsInput', {
+  description: 'A worker\'s health report about itself.',
+  fields: (t) => ({
+    checks: t.field({ type: [DiagnosticCheckInput], required: true, description: 'The checks, 1 to 100.' }),
+    system: t.field({ type: 'JSON', required: false, description: 'System facts as a JSON object.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  registerWorker: t.field({
+    type: RegisterWorkerPayload,
+    description: 'Registers a worker (WORKER or ADMIN key) and returns its access token.',
+    authScopes: { workerKey: true },
+    args: { input: t.arg({ type: RegisterWorkerInput, required: true, description: 'The worker.' }) },
+    resolve: (_root, { input }, ctx) =>
+      registerWorker(database(), ctx.services.config, callingApiKey(ctx).apiKeyId, {
+        ...input,
+        workerId: input.workerId == null ? null : String(input.workerId),
+      }),
+  }),
+  unregisterWorker: t.boolean({
+    description: 'Graceful shutdown of the calling worker: its builds go back to the queue and its token stops working.',
+    authScopes: { worker: true },
+    resolve: async (_root, _args, ctx) => {
+      await unregisterWorker(database(), callingWorker(ctx).workerId);
+      return true;
+    },
+  }),
+  drainWorker: t.prismaField({
+    type: 'Worker',
+    description: 'The worker finishes what it runs and takes nothing new.',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
+    resolve: async (query, _root, args) => {
+      await drainWorker(database(), String(args.id));
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+    },
+  }),
+  revokeWorker: t.prismaField({
+    type: 'Worker',
+    description: 'Shuts a worker out for good: its token stops working and its builds go back to the queue.',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
+    resolve: async (query, _root, args, ctx) => {
+      await revokeWorker(database(), actorOf(ctx.principal), String(args.id));
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+    },
+  }),
+  reportDiagnostics: t.prismaField({
+    type: 'DiagnosticReport',
+    description: 'The calling worker reports its health; the latest report shows on the worker.',
+    authScopes: { worker: true },
+    args: { input: t.arg({ type: ReportDiagnosticsInput, required: true, description: 'The report.' }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const report = await reportDiagnostics(database(), callingWorker(ctx).workerId, input);
+      return database().diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
+    },
+  }),
+}));

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ObjectNotFoundError, type ObjectStorage } from './objectStorage.ts';
+
+// Keys are server-made; this is a guard against a bug turning into a path escape, not input validation.
+const KEY = /^[a-z0-9][a-z0-9/_-]*$/;
+
+/**
+ * Objects as files under rootDir. A put writes a temporary file next to its target and renames it
+ * into place, so a reader never sees half an object and a failed put leaves nothing under the key.
+ */
+export function createLocalDiskStorage(rootDir: string): ObjectStorage {
+  const root = path.resolve(rootDir);
+
+  function fileOf(key: string): string {
+    if (!KEY.test(key) || key.split('/').some((segment) => segment === '' || segment === '..'))
+      throw new Error(`Invalid storage key: ${JSON.stringify(key)}`);
+    return path.join(root, key);
+  }
+
+  return {
+    async put(key, body) {
+      const file = fileOf(key);
+      await mkdir(path.dirname(file), { recursive: true });
+      // Keys cannot contain dots, so no key ever names a temporary file.
+      const temporary = `${file}.${randomUUID()}.tmp`;
+      try {
+        // pipeline keeps memory flat (backpressure) and destroys both streams on any error.
+        await pipeline(body, createWriteStream(temporary, { flags: 'wx' }));
+        await rename(temporary, file);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    },
+
+    async get(key) {
+      const file = fileOf(key);
+      // Opened first so a missing object is an ObjectNotFoundError here, not a stream error later.
+      let handle;
+      try {
+        handle = await open(file, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ObjectNotFoundError(key);
+        throw error;
+      }
+      return handle.createReadStream();
+    },
+
+    async delete(key) {
+      await rm(fileOf(key), { force: true });
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where artifact bytes live: local disk by default, S3-compatible storage where several servers
+ * share one bucket. Keys are always made by the server (`uploads/<uuid>…`), never by clients.
+ */
+export interface ObjectStorage {
+  /** Streams body to key; resolves once stored. On any error (including the body stream erroring) nothing is left under key. */
+  put(key: string, body: Readable): Promise<void>;
+  /** Throws ObjectNotFoundError when absent. */
+  get(key: string): Promise<Readable>;
+  /** Idempotent. */
+  delete(key: string): Promise<void>;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`No stored object under ${key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { buildStatus, claim, complete, createApiKey, heartbeat, registerWorker, submitBuild, upload } from './helpers/flows.ts';
+import { expectCode, expectData, graphql } from './helpers/graphql.ts';
+import { adminQuery } from './helpers/postgresCluster.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+let database: TestDatabase;
+let server: TestServer;
+let submitter: string;
+let workerKey: string;
+
+const MAX_SOURCE_BYTES = 100_000;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startServer({
+    databaseUrl: database.url,
+    env: { FREE_AGENT_MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES), FREE_AGENT_MAX_PENDING_BUILDS: '50' },
+  });
+  submitter = (await createApiKey(server, 'SUBMITTER')).secret;
+  workerKey = (await createApiKey(server, 'WORKER')).secret;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+/** Everything a refused call could have changed. */
+const snapshot = () =>
+  adminQuery(
+    database.url,
+    `SELECT (SELECT json_agg(b ORDER BY id) FROM "Build" b) AS builds, (SELECT count(*) FROM "BuildEvent") AS events,
+            (SELECT count(*) FROM "BuildLog") AS logs, (SELECT json_agg(w ORDER BY id) FROM "Worker" w) AS workers,
+            (SELECT count(*) FROM "ApiKey") AS keys`,
+  );
+
+async function expectRefused(call: () => Promise<{ errors?: unknown[] }>, code: string) {
+  const before = await snapshot();
+  expectCode((await call()) as never, code);
+  expect(await snapshot()).toEqual(before);
+}
+
+const submitMutation = `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id } }`;
+
+describe('roles', () => {
+  it('refuses callers without credentials or with bad ones (UNAUTHENTICATED)', async () => {
+    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`), 'UNAUTHENTICATED');
+    await expectRefused(() => graphql(server.graphqlUrl, `{ me { name } }`, {}, `fak_${randomBytes(32).toString('base64url')}`), 'UNAUTHENTICATED');
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic abc' },
+      body: JSON.stringify({ query: '{ me { name } }' }),
+    });
+    expect((await response.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('lets each role do only its own work (FORBIDDEN)', async () => {
+    const worker = await registerWorker(server, workerKey);
+    await expectRefused(() => graphql(server.graphqlUrl, `mutation { createApiKey(name: "x", role: ADMIN) { secret } }`, {}, submitter), 'FORBIDDEN');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `mutation { registerWorker(input: { name: "x", platforms: [IOS] }) { accessToken } }`, {}, submitter),
+      'FORBIDDEN',
+    );
+    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`, {}, workerKey), 'FORBIDDEN');
+    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`, {}, worker.token), 'FORBIDDEN');
+    await expectRefused(() => graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, submitter), 'FORBIDDEN');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a", size: 1 }) { id } }`, {}, worker.token),
+      'FORBIDDEN',
+    );
+    await expectRefused(() => graphql(server.graphqlUrl, `{ apiKeys { id } }`, {}, submitter), 'FORBIDDEN');
+  });
+});
+
+describe('workers act only on their own builds', () => {
+  it('refuses heartbeat, logs, completion and failure on another worker\'s build, and changes nothing', async () => {
+    const build = await submitBuild(server, submitter);
+    const owner = await registerWorker(server, workerKey, { name: 'owner' });
+    const other = await registerWorker(server, workerKey, { name: 'other' });
+    expect((await claim(server, owner.token))?.id).toBe(build.id);
+    const ownerResult = await upload(server, owner.token, 'RESULT', Buffer.from('result'), build.id);
+
+    await expectRefused(() => heartbeat(server, other.token, build.id, 50), 'FORBIDDEN');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `mutation ($id: ID!) { appendBuildLogs(buildId: $id, firstSeq: 1, lines: [{ level: INFO, message: "x" }]) { nextSeq } }`,
+          { id: build.id },
+          other.token,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { id } }`,
+          { id: build.id, upload: ownerResult },
+          other.token,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "no") { id } }`, { id: build.id }, other.token),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `query ($id: ID!) { build(id: $id) { id } }`, { id: build.id }, other.token),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { createUpload(input: { kind: RESULT, filename: "r", size: 1, buildId: $id }) { id } }`, { id: build.id }, other.token),
+      'FORBIDDEN',
+    );
+    expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
+  });
+
+  it('answers transitions that do not apply with CONFLICT and changes nothing', async () => {
+    const build = await submitBuild(server, submitter);
+    const worker = await registerWorker(server, workerKey);
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    expectData(await complete(server, worker.token, build.id));
+    await expectRefused(() => complete(server, worker.token, build.id), 'CONFLICT');
+    await expectRefused(() => graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { id } }`, { id: build.id }, submitter), 'CONFLICT');
+    await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "late") { id } }`, { id: build.id }, worker.token),
+      'CONFLICT',
+    );
+    const pending = await submitBuild(server, submitter);
+    await expectRefused(() => graphql(server.graphqlUrl, `mutation ($id: ID!) { retryBuild(id: $id) { id } }`, { id: pending.id }, submitter), 'CONFLICT');
+  });
+});
+
+describe('revoked workers', () => {
+  it('stops a revoked worker\'s token, requeues its build and refuses its re-registration', async () => {
+    const build = await submitBuild(server, submitter, { platform: 'IOS' });
+    const worker = await registerWorker(server, workerKey, { platforms: ['IOS'] });
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { revokeWorker(id: $id) { status revokedAt } }`, { id: worker.workerId }, server.adminKey));
+    expect(await buildStatus(server, build.id)).toBe('PENDING');
+    await expectRefused(() => heartbeat(server, worker.token, build.id), 'UNAUTHENTICATED');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `mutation ($id: ID!) { registerWorker(input: { name: "again", platforms: [IOS], workerId: $id }) { accessToken } }`,
+          { id: worker.workerId },
+          workerKey,
+        ),
+      'FORBIDDEN',
+    );
+  });
+});
+
+describe('bad input', () => {
+  it('refuses malformed arguments with BAD_USER_INPUT and changes nothing', async () => {
+    const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('source'));
+    const cases: [string, object][] = [
+      [submitMutation, { input: { platform: 'IOS', sourceUploadId: 'not-a-uuid' } }],
+      [submitMutation, { input: { platform: 'IOS', sourceUploadId, priority: 5000 } }],
+      [submitMutation, { input: { platform: 'IOS', sourceUploadId, metadata: [1, 2] } }],
+      [submitMutation, { input: { platform: 'IOS', sourceUploadId, maxAttempts: 0 } }],
+      [`query { build(id: "42") { id } }`, {}],
+      [`mutation { createUpload(input: { kind: SOURCE, filename: "", size: 1 }) { id } }`, {}],
+    ];
+    for (const [query, variables] of cases) await expectRefused(() => graphql(server.graphqlUrl, query, variables, submitter), 'BAD_USER_INPUT');
+  });
+
+  it('refuses an upload that has no bytes yet', async () => {
+    const ticket = expectData(
+      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 10 }) { id } }`, {}, submitter),
+    ).createUpload;
+    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId: ticket.id } }, submitter), 'BAD_USER_INPUT');
+  });
+
+  it('refuses to use one upload for two builds (CONFLICT)', async () => {
+    const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('once'));
+    expectData(await graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter));
+    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter), 'CONFLICT');
+  });
+});
+
+describe('artifacts', () => {
+  it('refuses an upload larger than the limit of its kind (PAYLOAD_TOO_LARGE)', async () => {
+    await expectRefused(
+      () =>
+        graphql(server.graphqlUrl, `mutation ($size: ByteSize!) { createUpload(input: { kind: SOURCE, filename: "big.zip", size: $size }) { id } }`, { size: MAX_SOURCE_BYTES + 1 }, submitter),
+      'PAYLOAD_TOO_LARGE',
+    );
+  });
+
+  it('answers 413 to a body larger than declared and keeps nothing', async () => {
+    const ticket = expectData(
+      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1000 }) { id url } }`, {}, submitter),
+    ).createUpload;
+    const response = await fetch(ticket.url, { method: 'PUT', body: randomBytes(5000) });
+    expect(response.status).toBe(413);
+    const rows = await adminQuery(database.url, `SELECT "completedAt", size FROM "Upload" WHERE id = $1`, [ticket.id]);
+    expect(rows).toEqual([{ completedAt: null, size: null }]);
+    // Streamed without a Content-Length, the body is cut off as it passes the limit.
+    const streamed = await fetch(ticket.url, {
+      method: 'PUT',
+      body: new ReadableStream({
+        start(controller) {
+          for (let index = 0; index < 10; index++) controller.enqueue(randomBytes(500));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await adminQuery(database.url, `SELECT "completedAt" FROM "Upload" WHERE id = $1`, [ticket.id])).toEqual([{ completedAt: null }]);
+  });
+
+  it('refuses tampered signed URLs with 403', async () => {
+    const ticket = expectData(
+      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) { id url } }`, {}, submitter),
+    ).createUpload;
+    const url = new URL(ticket.url);
+    const tampered = [
+      (() => { const u = new URL(url); u.searchParams.set('sig', `${u.searchParams.get('sig')!.slice(0, -2)}AA`); return u; })(),
+      (() => { const u = new URL(url); u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 3600)); return u; })(),
+      (() => { const u = new URL(url); u.pathname = u.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0')); return u; })(),
+    ];
+    for (const bad of tampered) expect((await fetch(bad, { method: 'PUT', body: 'abc' })).status).toBe(403);
+    // The right URL with the wrong method is not a download link either.
+    expect((await fetch(url, { method: 'GET' })).status).toBeGreaterThanOrEqual(403);
+    expect((await fetch(url, { method: 'PUT', body: 'abc' })).status).toBe(200);
+  });
+});
+
+describe('backpressure', () => {
+  it('refuses new builds with QUEUE_FULL past the pending bound', async () => {
+    const pending = await adminQuery(database.url, `SELECT count(*)::int AS n FROM "Build" WHERE status = 'PENDING'`);
+    for (let index = pending[0].n as number; index < 50; index++) await submitBuild(server, submitter);
+    const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('one too many'));
+    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'ANDROID', sourceUploadId } }, submitter), 'QUEUE_FULL');
+  });
+});

@@ -1,0 +1,168 @@
+import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
+import { expect } from 'vitest';
+import WebSocket from 'ws';
+
+export interface GraphQLError {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+export interface GraphQLResult<T> {
+  data?: T;
+  errors?: GraphQLError[];
+  /** The HTTP status of the response. */
+  status: number;
+}
+
+/** POSTs one operation; `token` becomes `Authorization: Bearer <token>`. */
+export async function graphql<T = any>(
+  url: string,
+  query: string,
+  variables?: object,
+  token?: string,
+): Promise<GraphQLResult<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  let body: { data?: T; errors?: GraphQLError[] };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new Error(`POST ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`);
+  }
+  return { data: body.data ?? undefined, errors: body.errors, status: response.status };
+}
+
+/** Asserts the first error carries `extensions.code === code`; returns its message. */
+export function expectCode(result: { errors?: GraphQLError[] }, code: string): string {
+  const first = result.errors?.[0];
+  expect(first?.extensions?.code, `expected error code ${code}, got ${JSON.stringify(result)}`).toBe(code);
+  return first!.message;
+}
+
+/** Asserts there are no errors and returns `data`. */
+export function expectData<T>(result: { data?: T; errors?: GraphQLError[] }): T {
+  expect(result.errors, `unexpected errors: ${JSON.stringify(result.errors)}`).toBeUndefined();
+  expect(result.data).toBeDefined();
+  return result.data!;
+}
+
+const openClients = new Set<Client>();
+
+/**
+ * A graphql-ws client that sends `authorization: Bearer <token>` in connectionParams. It does
+ * not retry, so a refused connection shows up as an error on the subscription.
+ */
+export function wsClient(wsUrl: string, token?: string): Client {
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : undefined,
+    retryAttempts: 0,
+  });
+  openClients.add(client);
+  const dispose = client.dispose.bind(client);
+  client.dispose = () => {
+    openClients.delete(client);
+    return dispose();
+  };
+  return client;
+}
+
+/** Disposes every client made by wsClient() and not disposed yet. Returns how many. */
+export async function disposeAllWsClients(): Promise<number> {
+  const clients = [...openClients];
+  await Promise.all(clients.map((client) => client.dispose()));
+  return clients.length;
+}
+
+export interface Subscription<T> {
+  /** Every event received so far (including ones already taken by next()). */
+  events: FormattedExecutionResult<T, unknown>[];
+  /** The next event not taken yet; rejects on timeout, on a subscription error or on completion. */
+  next(timeoutMs?: number): Promise<FormattedExecutionResult<T, unknown>>;
+  /** Ends the subscription (the client stays open). */
+  close(): void;
+}
+
+/**
+ * Subscribes and buffers events. graphql-ws does not acknowledge a subscription, so a test that
+ * triggers an event right after subscribing must allow for the server not having registered it
+ * yet (e.g. retry the trigger, or first wait for an event the server sends on its own).
+ */
+export function subscribe<T = any>(client: Client, query: string, variables?: Record<string, unknown>): Subscription<T> {
+  const events: FormattedExecutionResult<T, unknown>[] = [];
+  let taken = 0;
+  let ended: Error | undefined;
+  const waiters = new Set<() => void>();
+  const wake = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (event) => {
+        events.push(event);
+        wake();
+      },
+      error: (error) => {
+        ended = new Error(`subscription failed: ${describeError(error)}`);
+        wake();
+      },
+      complete: () => {
+        ended ??= new Error('subscription completed');
+        wake();
+      },
+    },
+  );
+  return {
+    events,
+    next(timeoutMs = 5_000) {
+      return new Promise((resolve, reject) => {
+        let timer: NodeJS.Timeout | undefined;
+        const check = () => {
+          if (taken < events.length) {
+            done();
+            resolve(events[taken++]!);
+          } else if (ended) {
+            done();
+            reject(ended);
+          }
+        };
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        timer = setTimeout(() => {
+          done();
+          reject(new Error(`no subscription event within ${timeoutMs} ms (received ${events.length}) for ${query.trim()}`));
+        }, timeoutMs);
+        check();
+      });
+    },
+    close() {
+      ended ??= new Error('subscription closed');
+      unsubscribe();
+      wake();
+    },
+  };
+}
+
+function describeError(error: unknown): string {
+  if (Array.isArray(error)) return JSON.stringify(error);
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object' && 'code' in error) {
+    const { code, reason } = error as { code: number; reason?: string };
+    return `socket closed with ${code}${reason ? ` ${reason}` : ''}`;
+  }
+  return String(error);
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { createApiKey, heartbeat, registerWorker, sha256, submitBuild, upload } from './helpers/flows.ts';
+import { expectData, graphql } from './helpers/graphql.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+let database: TestDatabase;
+let server: TestServer;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startServer({ databaseUrl: database.url });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+describe('the build lifecycle over HTTP GraphQL', () => {
+  it('runs submit → claim → heartbeat → logs → complete, and the result downloads with its sha256', async () => {
+    const submitter = await createApiKey(server, 'SUBMITTER');
+    const workerKey = await createApiKey(server, 'WORKER');
+    const source = randomBytes(300_000);
+    const certs = randomBytes(5_000);
+    const submitted = await submitBuild(server, submitter.secret, {
+      platform: 'IOS',
+      source,
+      certs,
+      priority: 5,
+      metadata: { appName: 'Acme', version: '1.2.3' },
+    });
+    expect(submitted.status).toBe('PENDING');
+
+    const worker = await registerWorker(server, workerKey.secret, { name: 'mac-mini-1', platforms: ['IOS'] });
+    const claimed = expectData(
+      await graphql(
+        server.graphqlUrl,
+        `mutation { claimBuild { id status attempt sourceUrl certsUrl sourceSha256 metadata } }`,
+        {},
+        worker.token,
+      ),
+    ).claimBuild;
+    expect(claimed).toMatchObject({ id: submitted.id, status: 'ASSIGNED', attempt: 1, sourceSha256: sha256(source) });
+    expect(claimed.metadata).toEqual({ appName: 'Acme', version: '1.2.3' });
+
+    // The worker fetches its inputs through the signed URLs; certificates come back decrypted.
+    const sourceDownload = Buffer.from(await (await fetch(claimed.sourceUrl)).arrayBuffer());
+    expect(sha256(sourceDownload)).toBe(sha256(source));
+    const certsDownload = Buffer.from(await (await fetch(claimed.certsUrl)).arrayBuffer());
+    expect(certsDownload.equals(certs)).toBe(true);
+
+    const beat = expectData(await heartbeat(server, worker.token, submitted.id, 40)).heartbeat;
+    expect(beat).toMatchObject({ cancelRequested: false, build: { status: 'BUILDING' } });
+
+    const appended = expectData(
+      await graphql(
+        server.graphqlUrl,
+        `mutation ($buildId: ID!, $lines: [BuildLogInput!]!) { appendBuildLogs(buildId: $buildId, firstSeq: 1, lines: $lines) { nextSeq accepted truncated } }`,
+        { buildId: submitted.id, lines: [{ level: 'INFO', message: 'xcodebuild archive' }, { level: 'WARN', message: 'deprecated API' }] },
+        worker.token,
+      ),
+    ).appendBuildLogs;
+    expect(appended).toEqual({ nextSeq: 3, accepted: 2, truncated: false });
+
+    const result = randomBytes(200_000);
+    const resultUploadId = await upload(server, worker.token, 'RESULT', result, submitted.id);
+    const completed = expectData(
+      await graphql(
+        server.graphqlUrl,
+        `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { status progress resultSha256 } }`,
+        { buildId: submitted.id, resultUploadId },
+        worker.token,
+      ),
+    ).completeBuild;
+    expect(completed).toEqual({ status: 'COMPLETED', progress: 100, resultSha256: sha256(result) });
+
+    const read = expectData(
+      await graphql(
+        server.graphqlUrl,
+        `query ($id: ID!) {
+          build(id: $id) { status resultUrl sourceUrl hasCerts worker { name buildsCompleted status } events { fromStatus toStatus actor } }
+          buildLogs(buildId: $id) { edges { node { seq level message } } pageInfo { hasNextPage endCursor } }
+        }`,
+        { id: submitted.id },
+        submitter.secret,
+      ),
+    );
+    expect(read.build.events.map((event: { toStatus: string }) => event.toStatus)).toEqual(['PENDING', 'ASSIGNED', 'BUILDING', 'COMPLETED']);
+    expect(read.build.worker).toEqual({ name: 'mac-mini-1', buildsCompleted: 1, status: 'IDLE' });
+    expect(read.build.sourceUrl).toBeNull();
+    expect(read.buildLogs.edges.map((edge: { node: { seq: number } }) => edge.node.seq)).toEqual([1, 2]);
+
+    const download = await fetch(read.build.resultUrl);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('x-checksum-sha256')).toBe(sha256(result));
+    expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(result));
+  });
+
+  it('returns the first build for a retried submit with the same idempotency key', async () => {
+    const submitter = await createApiKey(server, 'SUBMITTER');
+    const first = await submitBuild(server, submitter.secret, { idempotencyKey: 'ci-run-42' });
+    const again = await submitBuild(server, submitter.secret, { idempotencyKey: 'ci-run-42' });
+    expect(again.id).toBe(first.id);
+  });
+
+  it('retries a finished build as a new pending build linked to it', async () => {
+    const submitter = await createApiKey(server, 'SUBMITTER');
+    const build = await submitBuild(server, submitter.secret);
+    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { status } }`, { id: build.id }, submitter.secret));
+    const retried = expectData(
+      await graphql(server.graphqlUrl, `mutation ($id: ID!) { retryBuild(id: $id) { id status retryOf { id } } }`, { id: build.id }, submitter.secret),
+    ).retryBuild;
+    expect(retried).toMatchObject({ status: 'PENDING', retryOf: { id: build.id } });
+    expect(retried.id).not.toBe(build.id);
+  });
+});

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { claim, createApiKey, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expectCode, expectData, graphql } from './helpers/graphql.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+let database: TestDatabase;
+let server: TestServer;
+
+const LOG_MAX_LINES = 10;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startServer({ databaseUrl: database.url, env: { FREE_AGENT_LOG_MAX_LINES: String(LOG_MAX_LINES) } });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+async function runningBuild() {
+  const submitter = await createApiKey(server, 'SUBMITTER');
+  const workerKey = await createApiKey(server, 'WORKER');
+  const build = await submitBuild(server, submitter.secret);
+  const worker = await registerWorker(server, workerKey.secret);
+  expect((await claim(server, worker.token))?.id).toBe(build.id);
+  return { buildId: build.id, token: worker.token, reader: submitter.secret };
+}
+
+const lines = (from: number, count: number) => Array.from({ length: count }, (_, index) => ({ level: 'INFO', message: `line ${from + index}` }));
+
+function append(token: string, buildId: string, firstSeq: number, batch: object[]) {
+  return graphql(
+    server.graphqlUrl,
+    `mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
+      appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) { nextSeq accepted truncated } }`,
+    { buildId, firstSeq, lines: batch },
+    token,
+  );
+}
+
+async function storedMessages(reader: string, buildId: string, afterSeq = 0, first = 100) {
+  const data = expectData(
+    await graphql(
+      server.graphqlUrl,
+      `query ($buildId: ID!, $afterSeq: Int, $first: Int) {
+        buildLogs(buildId: $buildId, afterSeq: $afterSeq, first: $first) { edges { cursor node { seq message level } } pageInfo { hasNextPage endCursor } } }`,
+      { buildId, afterSeq, first },
+      reader,
+    ),
+  );
+  return data.buildLogs;
+}
+
+it('stores a retried batch once and answers a gap with the expected nextSeq', async () => {
+  const { buildId, token, reader } = await runningBuild();
+  expect(expectData(await append(token, buildId, 1, lines(1, 3))).appendBuildLogs).toEqual({ nextSeq: 4, accepted: 3, truncated: false });
+  // The same batch again (a retry after a lost answer) stores nothing.
+  expect(expectData(await append(token, buildId, 1, lines(1, 3))).appendBuildLogs).toEqual({ nextSeq: 4, accepted: 0, truncated: false });
+  // A batch after a lost one is refused, and the answer says where to resume.
+  expect(expectData(await append(token, buildId, 7, lines(7, 2))).appendBuildLogs).toEqual({ nextSeq: 4, accepted: 0, truncated: false });
+  expect(expectData(await append(token, buildId, 4, lines(4, 3))).appendBuildLogs).toEqual({ nextSeq: 7, accepted: 3, truncated: false });
+
+  const page = await storedMessages(reader, buildId);
+  expect(page.edges.map((edge: { node: { seq: number; message: string } }) => [edge.node.seq, edge.node.message])).toEqual(
+    Array.from({ length: 6 }, (_, index) => [index + 1, `line ${index + 1}`]),
+  );
+});
+
+it('pages by afterSeq and by cursor in seq order', async () => {
+  const { buildId, token, reader } = await runningBuild();
+  expectData(await append(token, buildId, 1, lines(1, 5)));
+  const firstPage = await storedMessages(reader, buildId, 0, 2);
+  expect(firstPage.edges.map((edge: { node: { seq: number } }) => edge.node.seq)).toEqual([1, 2]);
+  expect(firstPage.pageInfo).toEqual({ hasNextPage: true, endCursor: '2' });
+  const rest = await storedMessages(reader, buildId, 2, 10);
+  expect(rest.edges.map((edge: { node: { seq: number } }) => edge.node.seq)).toEqual([3, 4, 5]);
+  expect(rest.pageInfo.hasNextPage).toBe(false);
+});
+
+it('keeps one truncation marker past the bound and refuses later lines', async () => {
+  const { buildId, token, reader } = await runningBuild();
+  expect(expectData(await append(token, buildId, 1, lines(1, 8))).appendBuildLogs).toEqual({ nextSeq: 9, accepted: 8, truncated: false });
+  expect(expectData(await append(token, buildId, 9, lines(9, 5))).appendBuildLogs).toEqual({ nextSeq: 11, accepted: 2, truncated: true });
+  expectCode(await append(token, buildId, 11, lines(11, 1)), 'PAYLOAD_TOO_LARGE');
+  const page = await storedMessages(reader, buildId);
+  expect(page.edges).toHaveLength(LOG_MAX_LINES + 1);
+  const marker = page.edges.at(-1).node;
+  expect(marker).toMatchObject({ seq: 11, level: 'WARN' });
+  expect(marker.message).toMatch(/^Log truncated/);
+});
