@@ -123,8 +123,18 @@ describe('workers act only on their own builds', () => {
     const build = await submitBuild(server, submitter);
     const worker = await registerWorker(server, workerKey);
     expect((await claim(server, worker.token))?.id).toBe(build.id);
+    const secondResult = await upload(server, worker.token, 'RESULT', Buffer.from('second'), build.id);
     expectData(await complete(server, worker.token, build.id));
-    await expectRefused(() => complete(server, worker.token, build.id), 'CONFLICT');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { id } }`,
+          { id: build.id, upload: secondResult },
+          worker.token,
+        ),
+      'CONFLICT',
+    );
     await expectRefused(() => graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { id } }`, { id: build.id }, submitter), 'CONFLICT');
     await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
     await expectRefused(

@@ -69,6 +69,9 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   // needs. pipe unpipes when the meter fails; a client that goes away fails the meter.
   req.pipe(body);
   finished(req, (error) => error && body.destroy(error));
+  // The bytes can pass the limit before put has attached to body; its error still reaches us, as
+  // put's rejection, but must not crash the process as an unhandled 'error' event meanwhile.
+  body.on('error', () => {});
   try {
     if (upload.kind === 'CERTS') {
       // Certificates are capped at 10 MB by config: encrypted whole, never streamed to storage in clear.
@@ -154,7 +157,8 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
  * only once the body has been read and discarded, or after LINGER_MS for a client that keeps sending.
  */
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
-  if (req.complete) return sendError(res, status, code, message, headers);
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (req.complete || !hasBody) return sendError(res, status, code, message, headers);
   const text = JSON.stringify({ error: { code, message } });
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
