@@ -71,7 +71,15 @@ export function buildApp(config: Config, log: Logger) {
     server = createServer((req, res) => {
       const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
       res.setHeader('x-request-id', requestId);
-      requestContext.run({ requestId }, () =>
+      const state = { requestId, databaseOperations: 0 };
+      const startedAt = performance.now();
+      res.once('finish', () =>
+        log.debug(
+          { requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, durationMs: Math.round(performance.now() - startedAt), databaseOperations: state.databaseOperations },
+          'request',
+        ),
+      );
+      requestContext.run(state, () =>
         handle(req, res).catch((error) => {
           log.error({ err: error, requestId }, 'request failed');
           if (!res.headersSent) sendError(res, 500, 'INTERNAL', `Internal error (request ${requestId})`);

@@ -1,19 +1,34 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
+import { requestContext } from '../http/requestContext.ts';
 
-export type Database = PrismaClient;
+/** Counts Prisma operations per request, so the request log shows an N+1 at once. */
+function countOperations(client: PrismaClient) {
+  return client.$extends({
+    name: 'countOperations',
+    query: {
+      async $allOperations({ args, query }) {
+        const state = requestContext.getStore();
+        if (state) state.databaseOperations += 1;
+        return query(args);
+      },
+    },
+  });
+}
+
+export type Database = ReturnType<typeof countOperations>;
 /** A Prisma client or an interactive transaction: what domain functions take. */
-export type Tx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+export type Tx = Omit<Database, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-let client: PrismaClient | undefined;
+let client: Database | undefined;
 
 /** Opens the process-wide Prisma client; domain functions receive it as an argument. */
-export function openDatabase(url: string, poolSize: number): PrismaClient {
-  client = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+export function openDatabase(url: string, poolSize: number): Database {
+  client = countOperations(new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) }));
   return client;
 }
 
-export function database(): PrismaClient {
+export function database(): Database {
   if (!client) throw new Error('the database is not open yet');
   return client;
 }

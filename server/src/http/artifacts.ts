@@ -66,7 +66,8 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   const key = `${upload.storageKey}-${randomBytes(6).toString('hex')}`;
   const body = new MeteredBody(maxSize);
   // pipe, not pipeline: pipeline would destroy the request, and with it the socket the 413 answer
-  // needs. pipe unpipes when the meter fails; a client that goes away fails the meter.
+  // needs; pipe only unpipes when the meter fails. It does not forward the request's errors, though,
+  // so a client that goes away fails the meter here.
   req.pipe(body);
   finished(req, (error) => error && body.destroy(error));
   // The bytes can pass the limit before put has attached to body; its error still reaches us, as
@@ -126,10 +127,11 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
     if (error instanceof ObjectNotFoundError) return refuse(req, res, 404, 'NOT_FOUND', `The ${kind} artifact is gone`);
     throw error;
   }
+  const checksum = artifact.sha256;
   const headers = (length: number) => ({
     'content-type': 'application/octet-stream',
     'content-length': String(length),
-    'x-checksum-sha256': artifact.sha256!,
+    'x-checksum-sha256': checksum,
     // Signed URLs are bearer secrets and certificates are secret: no cache keeps a copy.
     'cache-control': 'private, no-store',
   });

@@ -1,6 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** The id of the HTTP request being served, for log lines written deep inside it. */
-export const requestContext = new AsyncLocalStorage<{ requestId: string }>();
+/** What a request carries through everything it calls: its id, and how many database operations it made. */
+export interface RequestState {
+  requestId: string;
+  databaseOperations: number;
+}
+
+export const requestContext = new AsyncLocalStorage<RequestState>();
 
 export const currentRequestId = () => requestContext.getStore()?.requestId;
