@@ -17,6 +17,8 @@ import { requestContext } from './http/requestContext.ts';
 import { sendError } from './http/respond.ts';
 import { createStaticHandler } from './http/staticFiles.ts';
 import { startRescueLoop } from './queue/rescue.ts';
+import { startEventBus, type EventBus } from './events/bus.ts';
+import { attachWebSocketServer } from './http/websocket.ts';
 import { createCertCipher } from './storage/certEncryption.ts';
 import { createLocalDiskStorage } from './storage/localDiskStorage.ts';
 import { createUrlSigner } from './storage/signedUrl.ts';
@@ -39,6 +41,8 @@ export function buildApp(config: Config, log: Logger) {
   let server: Server | undefined;
   let embedded: EmbeddedDatabase | undefined;
   let rescue: { stop(): Promise<void> } | undefined;
+  let bus: EventBus | undefined;
+  let sockets: ReturnType<typeof attachWebSocketServer> | undefined;
 
   async function start(): Promise<RunningApp> {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
@@ -55,14 +59,15 @@ export function buildApp(config: Config, log: Logger) {
     const storage = createLocalDiskStorage(path.resolve(config.dataDir, 'artifacts'));
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
-    const services = { config, storage, signer, log };
+    bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, log);
+    const services = { config, storage, signer, log, bus };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);
 
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (pathname === '/graphql') return graphql(req, res);
+      if (pathname === '/graphql') return graphql.handle(req, res);
       if (pathname.startsWith('/artifacts/')) return artifacts(req, res);
       if (await handleHealth(req, res, pathname)) return;
       if (await staticFiles(req, res, pathname)) return;
@@ -91,6 +96,7 @@ export function buildApp(config: Config, log: Logger) {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);
     });
+    sockets = attachWebSocketServer(server, graphql.yoga, bus, log);
     const port = (server.address() as AddressInfo).port;
     // With PORT=0 the signer learns the real port only now.
     if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
@@ -99,14 +105,19 @@ export function buildApp(config: Config, log: Logger) {
     return { url, port, admin, databaseUrl };
   }
 
-  /** Graceful: stop accepting, let in-flight requests finish, then close the database. */
+  /**
+   * Graceful: stop accepting, tell subscribers to reconnect elsewhere, let in-flight requests
+   * finish, then close the event bus and the database.
+   */
   async function stop(): Promise<void> {
     await rescue?.stop();
+    await sockets?.close();
     if (server) {
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
     }
+    await bus?.close();
     await closeDatabase();
     await embedded?.stop();
   }

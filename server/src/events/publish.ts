@@ -9,7 +9,8 @@ export type BusEvent =
   | { topic: 'jobAvailable'; platform: Platform; buildId: string }
   | { topic: 'workerEvents'; workerId: string; kind: 'CANCEL_BUILD' | 'DRAIN' | 'REVOKE'; buildId: string | null }
   | { topic: 'workerUpdated'; workerId: string }
-  | { topic: 'buildLogAppended'; buildId: string; nextSeq: number };
+  | { topic: 'buildLogAppended'; buildId: string; fromSeq: number; toSeq: number }
+  | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string };
 
 /**
  * NOTIFY inside the caller's transaction: PostgreSQL delivers it on commit only, so a

@@ -3,6 +3,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError as yogaMaskError } from 'graphql-yoga';
 import { authenticate } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../schema/context.ts';
@@ -38,8 +39,9 @@ export function createGraphqlHandler(services: Services) {
       error: (...args) => log.error(args.map(String).join(' ')),
     },
     graphiql: { title: 'Free Agent', defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer <your key>' }) },
-    context: async ({ request }) => ({
-      principal: await authenticate(database(), request.headers.get('authorization')),
+    // Over graphql-ws the socket authenticated once and hands its principal in.
+    context: async (initial: { request?: Request; principal?: Principal }) => ({
+      principal: initial.principal ?? (await authenticate(database(), initial.request?.headers.get('authorization'))),
       services,
     }),
     maskedErrors: {
@@ -69,7 +71,7 @@ export function createGraphqlHandler(services: Services) {
     ],
   });
 
-  return (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     // Bodies are bounded before yoga reads them; an unbounded (chunked) body is refused.
     if (req.method === 'POST') {
       const length = Number(req.headers['content-length']);
@@ -80,4 +82,7 @@ export function createGraphqlHandler(services: Services) {
     }
     return yoga.requestListener(req, res);
   };
+  return { yoga, handle };
 }
+
+export type YogaApp = ReturnType<typeof createGraphqlHandler>['yoga'];

@@ -93,7 +93,7 @@ export async function appendBuildLogs(
       data: { logLineCount: { increment: accepted }, logByteCount: BigInt(bytes), logTruncated: truncated },
     });
     const nextSeq = firstSeq + accepted;
-    await publish(tx, { topic: 'buildLogAppended', buildId, nextSeq });
+    await publish(tx, { topic: 'buildLogAppended', buildId, fromSeq: firstSeq, toSeq: rows.at(-1)!.seq });
     return { nextSeq, accepted, truncated };
   });
 }

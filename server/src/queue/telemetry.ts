@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { badInput, notFound, payloadTooLarge } from '../errors.ts';
+import { publish } from '../events/publish.ts';
 import { assertOwnActiveBuild, type LockedBuild } from './buildRows.ts';
 import { assertId, assertJsonObject, assertText } from './validate.ts';
 
@@ -39,7 +40,8 @@ export async function recordBuildTelemetry(
     assertOwnActiveBuild(build, workerId);
     if (build.telemetryCount + rows.length > bounds.telemetryMaxEvents)
       throw payloadTooLarge(`A build keeps at most ${bounds.telemetryMaxEvents} telemetry events`);
-    await tx.buildTelemetry.createMany({ data: rows });
+    const stored = await tx.buildTelemetry.createManyAndReturn({ data: rows, select: { id: true } });
+    await publish(tx, { topic: 'buildTelemetryRecorded', buildId, fromId: String(stored[0].id), toId: String(stored.at(-1)!.id) });
     await tx.build.update({ where: { id: buildId }, data: { telemetryCount: { increment: rows.length } } });
     return { accepted: rows.length };
   });

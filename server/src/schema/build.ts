@@ -1,3 +1,4 @@
+import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -238,5 +239,38 @@ builder.mutationFields((t) => ({
       );
       return database().build.findUniqueOrThrow({ ...query, where: { id: build.id } });
     },
+  }),
+}));
+
+type BuildUpdate = { buildId: string; status: (typeof BuildStatusEnum.$inferType) };
+
+const BuildUpdatedEvent = builder.objectRef<BuildUpdate>('BuildUpdatedEvent').implement({
+  description: 'A build changed: its status as of this change, and the build as it is now.',
+  fields: (t) => ({
+    buildId: t.exposeID('buildId', { description: 'The build.' }),
+    status: t.expose('status', { type: BuildStatusEnum, description: 'Its status right after this change (events arrive in order).' }),
+    build: t.prismaField({
+      type: 'Build',
+      nullable: true,
+      description: 'The build as it is when this event is delivered.',
+      resolve: (query, event) => database().build.findUnique({ ...query, where: { id: event.buildId } }),
+    }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  buildUpdated: t.field({
+    type: BuildUpdatedEvent,
+    description: 'Every change of builds (status, progress), or of one build; in the order they happened.',
+    authScopes: { reader: true },
+    args: { id: t.arg.id({ required: false, description: 'Only this build.' }) },
+    subscribe: (_root, args, ctx) => {
+      const id = args.id == null ? null : assertId(String(args.id), 'id');
+      return pipe(
+        ctx.services.bus.pubsub.subscribe('buildUpdated'),
+        filter((event) => id === null || event.buildId === id),
+      );
+    },
+    resolve: (event) => ({ buildId: event.buildId, status: event.status }),
   }),
 }));

@@ -1,4 +1,7 @@
+import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
+import type { JobAvailable } from '../events/jobDispatcher.ts';
+import { assertId } from '../queue/validate.ts';
 import { claimBuild } from '../queue/claim.ts';
 import { completeBuild, failBuild } from '../queue/finish.ts';
 import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
@@ -119,5 +122,67 @@ builder.mutationFields((t) => ({
         buildId: String(args.buildId),
         events: args.events,
       }),
+  }),
+}));
+
+const JobAvailableType = builder.objectRef<JobAvailable>('JobAvailable').implement({
+  description: 'A build this worker could claim is waiting: call claimBuild.',
+  fields: (t) => ({
+    platform: t.expose('platform', { type: PlatformEnum, description: 'Its platform.' }),
+    buildId: t.exposeID('buildId', {
+      nullable: true,
+      description: 'The build that became pending, when known; claimBuild may still give another (more urgent) one.',
+    }),
+  }),
+});
+
+const BuildTelemetryRecordedEvent = builder
+  .objectRef<{ buildId: string; fromId: string; toId: string }>('BuildTelemetryRecordedEvent')
+  .implement({
+    description: 'A batch of telemetry events was stored for a build.',
+    fields: (t) => ({
+      buildId: t.exposeID('buildId', { description: 'The build.' }),
+      events: t.prismaField({
+        type: ['BuildTelemetry'],
+        description: 'The events of the batch, in order.',
+        resolve: (query, event) =>
+          database().buildTelemetry.findMany({
+            ...query,
+            where: { buildId: event.buildId, id: { gte: BigInt(event.fromId), lte: BigInt(event.toId) } },
+            orderBy: { id: 'asc' },
+          }),
+      }),
+    }),
+  });
+
+builder.subscriptionFields((t) => ({
+  jobAvailable: t.field({
+    type: JobAvailableType,
+    description:
+      'Wake-ups for the calling worker: a build it could claim is pending. Only a few idle workers are woken per build, ' +
+      'so claim when told and also on a slow timer with jitter.',
+    authScopes: { worker: true },
+    args: { platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }) },
+    subscribe: async (_root, args, ctx) => {
+      const worker = callingWorker(ctx);
+      const registered = await database().worker.findUniqueOrThrow({ where: { id: worker.workerId }, select: { platforms: true } });
+      const platforms = args.platforms?.length ? args.platforms.filter((platform) => registered.platforms.includes(platform)) : registered.platforms;
+      return ctx.services.bus.jobs.subscribe(worker.workerId, platforms);
+    },
+    resolve: (job) => job,
+  }),
+  buildTelemetryRecorded: t.field({
+    type: BuildTelemetryRecordedEvent,
+    description: 'A build\'s telemetry as its worker records it, batch by batch.',
+    authScopes: { reader: true },
+    args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
+    subscribe: (_root, args, ctx) => {
+      const buildId = assertId(String(args.buildId), 'buildId');
+      return pipe(
+        ctx.services.bus.pubsub.subscribe('buildTelemetryRecorded'),
+        filter((event) => event.buildId === buildId),
+      );
+    },
+    resolve: (event) => event,
   }),
 }));

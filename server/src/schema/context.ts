@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/config.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
+import type { EventBus } from '../events/bus.ts';
 
 /** Process-wide services the resolvers hand to domain functions. */
 export interface Services {
@@ -10,6 +11,7 @@ export interface Services {
   storage: ObjectStorage;
   signer: UrlSigner;
   log: Logger;
+  bus: EventBus;
 }
 
 /** What every resolver sees: who is calling, and the services. */

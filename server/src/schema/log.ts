@@ -1,3 +1,4 @@
+import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult } from '../queue/logs.ts';
@@ -90,5 +91,42 @@ builder.mutationFields((t) => ({
         firstSeq: args.firstSeq,
         lines: args.lines,
       }),
+  }),
+}));
+
+type LogAppended = { buildId: string; fromSeq: number; toSeq: number };
+
+const BuildLogAppendedEvent = builder.objectRef<LogAppended>('BuildLogAppendedEvent').implement({
+  description: 'A batch of log lines was stored for a build.',
+  fields: (t) => ({
+    buildId: t.exposeID('buildId', { description: 'The build.' }),
+    lines: t.prismaField({
+      type: ['BuildLog'],
+      description: 'The lines of the batch, in seq order.',
+      resolve: (query, event) =>
+        database().buildLog.findMany({
+          ...query,
+          where: { buildId: event.buildId, seq: { gte: event.fromSeq, lte: event.toSeq } },
+          orderBy: { seq: 'asc' },
+        }),
+    }),
+    nextSeq: t.int({ description: 'The seq the next line will have.', resolve: (event) => event.toSeq + 1 }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  buildLogAppended: t.field({
+    type: BuildLogAppendedEvent,
+    description: 'A build\'s log lines as they are stored, batch by batch, in order.',
+    authScopes: { reader: true },
+    args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
+    subscribe: (_root, args, ctx) => {
+      const buildId = assertId(String(args.buildId), 'buildId');
+      return pipe(
+        ctx.services.bus.pubsub.subscribe('buildLogAppended'),
+        filter((event) => event.buildId === buildId),
+      );
+    },
+    resolve: (event) => event,
   }),
 }));

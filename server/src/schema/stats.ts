@@ -56,3 +56,13 @@ builder.queryFields((t) => ({
     resolve: () => queueStats(database()),
   }),
 }));
+
+builder.subscriptionFields((t) => ({
+  queueStats: t.field({
+    type: QueueStatsType,
+    description: 'queueStats, pushed when it changes (at most about once a second).',
+    authScopes: { reader: true },
+    subscribe: (_root, _args, ctx) => ctx.services.bus.queueStats.subscribe(),
+    resolve: (stats) => stats,
+  }),
+}));

@@ -1,4 +1,6 @@
+import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
+import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
@@ -193,5 +195,74 @@ builder.mutationFields((t) => ({
       const report = await reportDiagnostics(database(), callingWorker(ctx).workerId, input);
       return database().diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
     },
+  }),
+}));
+
+const WorkerEventKindEnum = builder.enumType('WorkerEventKind', {
+  description: 'What a worker is told to do.',
+  values: {
+    CANCEL_BUILD: { description: 'Stop the build named in buildId: it was cancelled or timed out.' },
+    DRAIN: { description: 'Finish what you run and take nothing new.' },
+    REVOKE: { description: 'You have been revoked: stop and exit.' },
+  },
+});
+
+const WorkerEventType = builder
+  .objectRef<{ workerId: string; kind: 'CANCEL_BUILD' | 'DRAIN' | 'REVOKE'; buildId: string | null }>('WorkerEvent')
+  .implement({
+    description: 'An instruction for a worker.',
+    fields: (t) => ({
+      kind: t.expose('kind', { type: WorkerEventKindEnum, description: 'What to do.' }),
+      buildId: t.exposeID('buildId', { nullable: true, description: 'The build it is about, for CANCEL_BUILD.' }),
+      workerId: t.exposeID('workerId', { description: 'The worker it is for.' }),
+    }),
+  });
+
+const WorkerUpdatedEvent = builder.objectRef<{ workerId: string }>('WorkerUpdatedEvent').implement({
+  description: 'A worker changed (status, registration, diagnostics).',
+  fields: (t) => ({
+    workerId: t.exposeID('workerId', { description: 'The worker.' }),
+    worker: t.prismaField({
+      type: 'Worker',
+      nullable: true,
+      description: 'The worker as it is when this event is delivered.',
+      resolve: (query, event) => database().worker.findUnique({ ...query, where: { id: event.workerId } }),
+    }),
+  }),
+});
+
+builder.subscriptionFields((t) => ({
+  workerEvents: t.field({
+    type: WorkerEventType,
+    description: 'Instructions for a worker: cancel a build, drain, revoke. A worker hears its own; an admin may follow any worker.',
+    authScopes: { worker: true, admin: true },
+    args: { workerId: t.arg.id({ required: false, description: 'The worker (default: the calling worker).' }) },
+    subscribe: (_root, args, ctx) => {
+      const requested = args.workerId == null ? null : assertId(String(args.workerId), 'workerId');
+      const principal = ctx.principal;
+      const workerId = principal.kind === 'worker' ? principal.workerId : requested;
+      if (!workerId) throw badInput('workerId is required for an admin');
+      if (principal.kind === 'worker' && requested && requested !== principal.workerId)
+        throw forbidden('A worker hears only its own events');
+      return pipe(
+        ctx.services.bus.pubsub.subscribe('workerEvents'),
+        filter((event) => event.workerId === workerId),
+      );
+    },
+    resolve: (event) => event,
+  }),
+  workerUpdated: t.field({
+    type: WorkerUpdatedEvent,
+    description: 'Every change of workers, or of one worker.',
+    authScopes: { reader: true },
+    args: { id: t.arg.id({ required: false, description: 'Only this worker.' }) },
+    subscribe: (_root, args, ctx) => {
+      const id = args.id == null ? null : assertId(String(args.id), 'id');
+      return pipe(
+        ctx.services.bus.pubsub.subscribe('workerUpdated'),
+        filter((event) => id === null || event.workerId === id),
+      );
+    },
+    resolve: (event) => ({ workerId: event.workerId }),
   }),
 }));

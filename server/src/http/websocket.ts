@@ -1,0 +1,100 @@
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { authenticate } from '../auth/authenticate.ts';
+import type { Principal } from '../auth/principal.ts';
+import { database } from '../db/client.ts';
+import type { EventBus } from '../events/bus.ts';
+import type { YogaApp } from './graphql.ts';
+
+/** graphql-ws close codes: 4403 forbidden (bad or revoked credentials), 1012 restarting (reconnect). */
+const CLOSE_FORBIDDEN = 4403;
+const CLOSE_RESTARTING = 1012;
+
+type Extra = { socket: WebSocket; principal?: Principal };
+
+function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * GraphQL over graphql-ws on the HTTP server's /graphql, executed by the same yoga envelope
+ * (schema, limits, error masking) as HTTP. The connection authenticates once from
+ * `connectionParams.authorization`; a revoked worker's sockets are closed at once.
+ */
+export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventBus, log: Logger) {
+  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const workerSockets = new Map<string, Set<WebSocket>>();
+  let open = 0;
+
+  bus.target.addEventListener('workerEvents', (event) => {
+    const detail = (event as CustomEvent<{ workerId: string; kind: string }>).detail;
+    if (detail.kind !== 'REVOKE') return;
+    for (const socket of workerSockets.get(detail.workerId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Worker revoked');
+  });
+
+  useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      onConnect: async (ctx) => {
+        try {
+          const principal = await authenticate(database(), authorizationOf(ctx.connectionParams));
+          ctx.extra.principal = principal;
+          open += 1;
+          if (principal.kind === 'worker') {
+            const sockets = workerSockets.get(principal.workerId) ?? new Set();
+            sockets.add(ctx.extra.socket);
+            workerSockets.set(principal.workerId, sockets);
+          }
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onClose: (ctx) => {
+        const principal = ctx.extra.principal;
+        if (!principal) return;
+        open -= 1;
+        if (principal.kind === 'worker') {
+          const sockets = workerSockets.get(principal.workerId);
+          sockets?.delete(ctx.extra.socket);
+          if (sockets?.size === 0) workerSockets.delete(principal.workerId);
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        // The upgrade request is not handed on as `request`: yoga would treat mutations as GETs.
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          principal: ctx.extra.principal,
+          connectionParams: ctx.connectionParams,
+        });
+        const args: ExecutionArgs = {
+          schema,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        return errors.length > 0 ? errors : args;
+      },
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    },
+    wss,
+  );
+  wss.on('error', (error) => log.error({ err: error }, 'websocket server error'));
+
+  return {
+    get openSockets() {
+      return open;
+    },
+    /** Graceful shutdown: tell every client to reconnect (to another process). */
+    close(): Promise<void> {
+      for (const client of wss.clients) client.close(CLOSE_RESTARTING, 'Server restarting');
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
