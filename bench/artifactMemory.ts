@@ -370,19 +370,22 @@ async function main(): Promise<number> {
     adminUrl = cluster.adminUrl;
   }
   const database = `free_agent_bench_${randomBytes(5).toString('hex')}`;
+  let created = false;
   let cleaning: Promise<void> | undefined;
   cleanUp = () =>
     (cleaning ??= (async () => {
       await stopAllServers();
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
-        console.error(`could not drop ${database}: ${(error as Error).message}`),
-      );
+      if (created)
+        await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
+          console.error(`could not drop ${database}: ${(error as Error).message}`),
+        );
       await cluster?.stop();
     })());
   const figures: TransferFigures[] = [];
   let failure: Error | undefined;
   try {
     await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
+    created = true;
     // The server migrates its database at start.
     const server = await startServer({
       databaseUrl: databaseUrl(adminUrl, database),

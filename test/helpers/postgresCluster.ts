@@ -11,6 +11,8 @@ import pg from 'pg';
 export interface TestCluster {
   /** A superuser URL to the `postgres` database of the cluster. */
   adminUrl: string;
+  /** Stops PostgreSQL and starts it again on the same data and port (a database restart). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,7 +39,8 @@ export async function startTestCluster(): Promise<TestCluster> {
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // The directory is removed by stop() below; persistent keeps restart() from deleting it.
+    persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: [
@@ -70,6 +73,10 @@ export async function startTestCluster(): Promise<TestCluster> {
   }
   return {
     adminUrl: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    async restart() {
+      await cluster.stop();
+      await cluster.start();
+    },
     async stop() {
       await cluster.stop();
       await cleanUp();

@@ -12,6 +12,7 @@ import type { YogaApp } from './graphql.ts';
 /** graphql-ws close codes: 4403 forbidden (bad or revoked credentials), 1012 restarting (reconnect). */
 const CLOSE_FORBIDDEN = 4403;
 const CLOSE_RESTARTING = 1012;
+const REVOKE_CLOSE_DELAY_MS = 200;
 
 type Extra = { socket: WebSocket; principal?: Principal };
 
@@ -33,7 +34,10 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
   bus.target.addEventListener('workerEvents', (event) => {
     const detail = (event as CustomEvent<{ workerId: string; kind: string }>).detail;
     if (detail.kind !== 'REVOKE') return;
-    for (const socket of workerSockets.get(detail.workerId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Worker revoked');
+    // A moment's delay lets the REVOKE event itself reach the worker before its sockets close.
+    setTimeout(() => {
+      for (const socket of workerSockets.get(detail.workerId) ?? []) socket.close(CLOSE_FORBIDDEN, 'Worker revoked');
+    }, REVOKE_CLOSE_DELAY_MS).unref();
   });
 
   useServer<Record<string, unknown> | undefined, Extra>(

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { claim, complete, createApiKey, heartbeat, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+let database: TestDatabase;
+let server: TestServer;
+let submitter: string;
+let workerKey: string;
+
+// graphql-ws does not acknowledge a subscription: give the server a moment to register it.
+const registered = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+/** What a refused subscription ends with: an error result, or the error that ended it. */
+const outcome = (subscription: { next(timeoutMs?: number): Promise<unknown> }) =>
+  subscription.next(2000).then(
+    (event) => JSON.stringify(event),
+    (reason: Error) => reason.message,
+  );
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  server = await startServer({ databaseUrl: database.url });
+  submitter = (await createApiKey(server, 'SUBMITTER')).secret;
+  workerKey = (await createApiKey(server, 'WORKER')).secret;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+describe('console feeds', () => {
+  it('sees a build\'s status changes and log lines in order', async () => {
+    const console = wsClient(server.wsUrl, submitter);
+    const build = await submitBuild(server, submitter);
+    const statuses = subscribe(console, `subscription ($id: ID) { buildUpdated(id: $id) { status build { id status } } }`, { id: build.id });
+    const logs = subscribe(console, `subscription ($id: ID!) { buildLogAppended(buildId: $id) { nextSeq lines { seq message } } }`, { id: build.id });
+    await registered();
+
+    const worker = await registerWorker(server, workerKey);
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    expectData(await heartbeat(server, worker.token, build.id, 10));
+    for (let batch = 0; batch < 3; batch++) {
+      const lines = [1, 2].map((line) => ({ level: 'INFO', message: `batch ${batch} line ${line}` }));
+      expectData(
+        await graphql(
+          server.graphqlUrl,
+          `mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) { appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) { nextSeq } }`,
+          { id: build.id, seq: batch * 2 + 1, lines },
+          worker.token,
+        ),
+      );
+    }
+    expectData(await complete(server, worker.token, build.id));
+
+    const seen: string[] = [];
+    while (seen.at(-1) !== 'COMPLETED') seen.push((await statuses.next()).data!.buildUpdated.status);
+    expect(seen).toEqual(['ASSIGNED', 'BUILDING', 'COMPLETED']);
+
+    const seqs: number[] = [];
+    while (seqs.length < 6) seqs.push(...(await logs.next()).data!.buildLogAppended.lines.map((line: { seq: number }) => line.seq));
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6]);
+    statuses.close();
+    logs.close();
+    await console.dispose();
+  });
+
+  it('pushes queueStats at once and again after a change', async () => {
+    const console = wsClient(server.wsUrl, submitter);
+    const stats = subscribe(console, `subscription { queueStats { builds { status platform count } } }`);
+    const pendingOf = (event: { data?: { queueStats: { builds: { status: string; platform: string; count: number }[] } } | null }) =>
+      event.data!.queueStats.builds.find((row) => row.status === 'PENDING' && row.platform === 'IOS')?.count ?? 0;
+    const before = pendingOf(await stats.next());
+    await submitBuild(server, submitter, { platform: 'IOS' });
+    let after = before;
+    while (after === before) after = pendingOf(await stats.next(3000));
+    expect(after).toBe(before + 1);
+    stats.close();
+    await console.dispose();
+  });
+});
+
+describe('worker feeds', () => {
+  it('wakes a subscribed idle worker when a build it can run becomes pending', async () => {
+    const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
+    const socket = wsClient(server.wsUrl, worker.token);
+    const jobs = subscribe(socket, `subscription { jobAvailable { platform buildId } }`);
+    await registered();
+    const build = await submitBuild(server, submitter, { platform: 'ANDROID' });
+    const wakeUp = (await jobs.next(2000)).data!.jobAvailable;
+    expect(wakeUp.platform).toBe('ANDROID');
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    jobs.close();
+    await socket.dispose();
+  });
+
+  it('tells a worker through workerEvents within a second that its running build was cancelled', async () => {
+    await submitBuild(server, submitter);
+    const worker = await registerWorker(server, workerKey);
+    // Earlier tests may have left builds pending: this worker cancels whichever it got.
+    const build = (await claim(server, worker.token))!;
+    expectData(await heartbeat(server, worker.token, build.id, 5));
+    const socket = wsClient(server.wsUrl, worker.token);
+    const events = subscribe(socket, `subscription { workerEvents { kind buildId } }`);
+    await registered();
+    const cancelledAt = Date.now();
+    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { status } }`, { id: build.id }, submitter));
+    const event = (await events.next(1000)).data!.workerEvents;
+    expect(event).toEqual({ kind: 'CANCEL_BUILD', buildId: build.id });
+    console.log(`cancel reached the worker after ${Date.now() - cancelledAt} ms`);
+    events.close();
+    await socket.dispose();
+  });
+
+  it('closes a revoked worker\'s socket', async () => {
+    const worker = await registerWorker(server, workerKey);
+    const socket = wsClient(server.wsUrl, worker.token);
+    const events = subscribe(socket, `subscription { workerEvents { kind } }`);
+    await registered();
+    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { revokeWorker(id: $id) { id } }`, { id: worker.workerId }, server.adminKey));
+    const revoke = await events.next(2000);
+    expect(revoke.data!.workerEvents.kind).toBe('REVOKE');
+    await expect(events.next(2000)).rejects.toThrow(/4403|closed|completed/i);
+    await socket.dispose();
+  });
+});
+
+describe('who may subscribe', () => {
+  it('refuses workerEvents to a SUBMITTER and another worker\'s events to a worker', async () => {
+    const console = wsClient(server.wsUrl, submitter);
+    const refused = subscribe(console, `subscription { workerEvents { kind } }`);
+    expect(await outcome(refused)).toMatch(/FORBIDDEN/);
+
+    const first = await registerWorker(server, workerKey, { name: 'first' });
+    const second = await registerWorker(server, workerKey, { name: 'second' });
+    const socket = wsClient(server.wsUrl, second.token);
+    const snooping = subscribe(socket, `subscription ($id: ID) { workerEvents(workerId: $id) { kind } }`, { id: first.workerId });
+    expect(await outcome(snooping)).toMatch(/FORBIDDEN/);
+    await console.dispose();
+    await socket.dispose();
+  });
+
+  it('refuses a socket with bad credentials', async () => {
+    const socket = wsClient(server.wsUrl, 'fak_not-a-real-key-at-all-not-a-real-key-at-all');
+    const denied = subscribe(socket, `subscription { queueStats { finishedToday } }`);
+    expect(await outcome(denied)).toMatch(/4403/);
+    await socket.dispose();
+  });
+});
