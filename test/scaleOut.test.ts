@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { createApiKey, registerWorker } from './helpers/flows.ts';
+import { expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
+import { adminQuery } from './helpers/postgresCluster.ts';
+import { startServer, type TestServer } from './helpers/server.ts';
+
+let database: TestDatabase;
+let serverA: TestServer;
+let serverB: TestServer;
+
+const BUILDS = 2000;
+const WORKERS = 50;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Servers behind one load balancer share their secrets (signed URLs made by one work on the other).
+  const env = {
+    FREE_AGENT_SIGNING_SECRET: randomBytes(32).toString('base64url'),
+    FREE_AGENT_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    FREE_AGENT_ADMIN_KEY: `fak_${randomBytes(32).toString('base64url')}`,
+    FREE_AGENT_MAX_PENDING_BUILDS: String(BUILDS * 2),
+  };
+  [serverA, serverB] = await Promise.all([startServer({ databaseUrl: database.url, env }), startServer({ databaseUrl: database.url, env })]);
+});
+
+afterAll(async () => {
+  await Promise.all([serverA?.stop(), serverB?.stop()]);
+  await database?.drop();
+});
+
+/** Reserves and fills a source upload on a server, then submits; returns the build id. */
+async function submitOn(server: TestServer, key: string): Promise<string> {
+  const ticket = expectData(
+    await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "s.zip", size: 3 }) { id url } }`, {}, key),
+  ).createUpload;
+  const put = await fetch(ticket.url, { method: 'PUT', body: 'src' });
+  expect(put.status).toBe(200);
+  return expectData(
+    await graphql(server.graphqlUrl, `mutation ($id: ID!) { submitBuild(input: { platform: ANDROID, sourceUploadId: $id }) { id } }`, { id: ticket.id }, key),
+  ).submitBuild.id;
+}
+
+it('wakes a worker subscribed on one server for a build submitted on the other within a second', async () => {
+  const submitter = await createApiKey(serverA, 'SUBMITTER');
+  const workerKey = await createApiKey(serverA, 'WORKER');
+  const worker = await registerWorker(serverB, workerKey.secret, { platforms: ['ANDROID'] });
+  const socket = wsClient(serverB.wsUrl, worker.token);
+  const jobs = subscribe(socket, `subscription { jobAvailable { platform buildId } }`);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+
+  const submittedAt = Date.now();
+  const buildId = await submitOn(serverA, submitter.secret);
+  const wakeUp = (await jobs.next(1000)).data!.jobAvailable;
+  const latencyMs = Date.now() - submittedAt;
+  expect(wakeUp).toEqual({ platform: 'ANDROID', buildId });
+  expect(latencyMs).toBeLessThan(1000);
+  const claimed = expectData(await graphql(serverB.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild;
+  expect(claimed.id).toBe(buildId);
+  expectData(await graphql(serverB.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "done") { id } }`, { id: buildId }, worker.token));
+  console.log(`cross-server wake-up after ${latencyMs} ms`);
+  jobs.close();
+  await socket.dispose();
+});
+
+it(`completes ${BUILDS} builds exactly once with ${WORKERS} workers split across two servers`, async () => {
+  const submitter = await createApiKey(serverA, 'SUBMITTER');
+  const workerKey = await createApiKey(serverA, 'WORKER');
+  const servers = [serverA, serverB];
+  const startedAt = Date.now();
+  // Submissions alternate between the servers, 20 at a time.
+  for (let offset = 0; offset < BUILDS; offset += 20) {
+    await Promise.all(Array.from({ length: 20 }, (_, index) => submitOn(servers[(offset + index) % 2], submitter.secret)));
+  }
+
+  const completions = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: WORKERS }, async (_, index) => {
+      const server = servers[index % 2];
+      const worker = await registerWorker(server, workerKey.secret, { name: `w${index}`, platforms: ['ANDROID'] });
+      for (;;) {
+        const build = expectData(await graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild;
+        if (!build) return;
+        const ticket = expectData(
+          await graphql(
+            server.graphqlUrl,
+            `mutation ($id: ID!) { createUpload(input: { kind: RESULT, filename: "app.apk", size: 6, buildId: $id }) { id url } }`,
+            { id: build.id },
+            worker.token,
+          ),
+        ).createUpload;
+        expect((await fetch(ticket.url, { method: 'PUT', body: 'result' })).status).toBe(200);
+        expectData(
+          await graphql(
+            server.graphqlUrl,
+            `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { status } }`,
+            { id: build.id, upload: ticket.id },
+            worker.token,
+          ),
+        );
+        completions.set(build.id, (completions.get(build.id) ?? 0) + 1);
+      }
+    }),
+  );
+
+  const completedTwice = [...completions.values()].filter((count) => count > 1);
+  expect(completedTwice).toEqual([]);
+  expect(completions.size).toBe(BUILDS);
+  const statuses = await adminQuery(database.url, `SELECT status, count(*)::int AS n FROM "Build" GROUP BY status ORDER BY status`);
+  expect(statuses).toContainEqual({ status: 'COMPLETED', n: BUILDS });
+  expect(statuses.find((row) => row.status === 'PENDING')).toBeUndefined();
+  console.log(`${BUILDS} builds completed once each across two servers in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+});
