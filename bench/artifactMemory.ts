@@ -11,13 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  adminQuery,
-  databaseUrl,
-  removeAbandonedTempDirs,
-  startTestCluster,
-  type TestCluster,
-} from '../test/helpers/postgresCluster.ts';
+import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
 import { startServer, stopAllServers, type TestServer } from '../test/helpers/server.ts';
 
 const MiB = 1024 * 1024;
@@ -94,12 +88,7 @@ class ServerMemory {
  * Runs `transfer` with the server's memory read before (after an idle pause), every 50 ms during,
  * and right after it.
  */
-async function measure(
-  memory: ServerMemory,
-  name: string,
-  bytes: number,
-  transfer: () => Promise<string>,
-): Promise<TransferFigures> {
+async function measure(memory: ServerMemory, name: string, bytes: number, transfer: () => Promise<string>): Promise<TransferFigures> {
   await sleep(IDLE_MS);
   const before = memory.read();
   const peakReset = memory.resetPeak();
@@ -224,7 +213,8 @@ async function graphql<T>(server: TestServer, token: string, query: string, vari
   } catch {
     throw new Error(`GraphQL answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`);
   }
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL errors for ${query.trim().split('\n')[0]}: ${JSON.stringify(body.errors)}`);
+  if (body.errors?.length || !body.data)
+    throw new Error(`GraphQL errors for ${query.trim().split('\n')[0]}: ${JSON.stringify(body.errors)}`);
   return body.data;
 }
 
@@ -232,7 +222,13 @@ async function createApiKey(server: TestServer, role: 'SUBMITTER' | 'WORKER'): P
   const data = await graphql<{ createApiKey: { secret: string } }>(
     server,
     server.adminKey,
-    `mutation ($name: String!, $role: ApiKeyRole!) { createApiKey(name: $name, role: $role) { secret } }`,
+    `
+      mutation ($name: String!, $role: ApiKeyRole!) {
+        createApiKey(name: $name, role: $role) {
+          secret
+        }
+      }
+    `,
     { name: `bench ${role.toLowerCase()}`, role },
   );
   return data.createApiKey.secret;
@@ -246,7 +242,14 @@ async function createUpload(
   const data = await graphql<{ createUpload: { id: string; url: string } }>(
     server,
     token,
-    `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url } }`,
+    `
+      mutation ($input: CreateUploadInput!) {
+        createUpload(input: $input) {
+          id
+          url
+        }
+      }
+    `,
     { input: { ...input, filename: `${input.kind.toLowerCase()}.bin` } },
   );
   return data.createUpload;
@@ -256,8 +259,7 @@ async function createUpload(
 function assertServerProcess(pid: number): void {
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
   const isNode = path.basename(argv[0] ?? '') === path.basename(process.execPath);
-  if (!isNode || !argv.includes(serverMain))
-    throw new Error(`pid ${pid} is not the node server process: ${JSON.stringify(argv)}`);
+  if (!isNode || !argv.includes(serverMain)) throw new Error(`pid ${pid} is not the node server process: ${JSON.stringify(argv)}`);
 }
 
 /** Runs the four transfers, adding each one's figures to `figures` as it finishes. */
@@ -284,31 +286,59 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   const { submitBuild } = await graphql<{ submitBuild: { id: string } }>(
     server,
     submitterKey,
-    `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id } }`,
+    `
+      mutation ($input: SubmitBuildInput!) {
+        submitBuild(input: $input) {
+          id
+        }
+      }
+    `,
     { input: { platform: 'ANDROID', sourceUploadId: source.id, metadata: { appName: 'bench', version: '1.0.0' } } },
   );
   const { registerWorker } = await graphql<{ registerWorker: { accessToken: string } }>(
     server,
     workerKey,
-    `mutation ($input: RegisterWorkerInput!) { registerWorker(input: $input) { accessToken } }`,
+    `
+      mutation ($input: RegisterWorkerInput!) {
+        registerWorker(input: $input) {
+          accessToken
+        }
+      }
+    `,
     { input: { name: 'bench-worker', platforms: ['ANDROID'] } },
   );
   const workerToken = registerWorker.accessToken;
   const { claimBuild } = await graphql<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
     server,
     workerToken,
-    `mutation { claimBuild { id sourceUrl } }`,
+    `
+      mutation {
+        claimBuild {
+          id
+          sourceUrl
+        }
+      }
+    `,
   );
   if (claimBuild?.id !== submitBuild.id || !claimBuild.sourceUrl)
     throw new Error(`claimBuild did not hand out the submitted build: ${JSON.stringify(claimBuild)}`);
   const sourceUrl = claimBuild.sourceUrl;
-  figures.push(
-    await measure(memory, 'source download (GET)', ARTIFACT_BYTES, () => getAndHash(sourceUrl, ARTIFACT_BYTES, sourceSha256)),
-  );
+  figures.push(await measure(memory, 'source download (GET)', ARTIFACT_BYTES, () => getAndHash(sourceUrl, ARTIFACT_BYTES, sourceSha256)));
 
-  await graphql(server, workerToken, `mutation ($buildId: ID!) { heartbeat(buildId: $buildId, progress: 50) { cancelRequested } }`, {
-    buildId: submitBuild.id,
-  });
+  await graphql(
+    server,
+    workerToken,
+    `
+      mutation ($buildId: ID!) {
+        heartbeat(buildId: $buildId, progress: 50) {
+          cancelRequested
+        }
+      }
+    `,
+    {
+      buildId: submitBuild.id,
+    },
+  );
   const result = await createUpload(server, workerToken, { kind: 'RESULT', size: ARTIFACT_BYTES, buildId: submitBuild.id });
   let resultSha256 = '';
   figures.push(
@@ -320,7 +350,14 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   const { completeBuild } = await graphql<{ completeBuild: { status: string; resultSha256: string } }>(
     server,
     workerToken,
-    `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { status resultSha256 } }`,
+    `
+      mutation ($buildId: ID!, $resultUploadId: ID!) {
+        completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
+          status
+          resultSha256
+        }
+      }
+    `,
     { buildId: submitBuild.id, resultUploadId: result.id },
   );
   if (completeBuild.status !== 'COMPLETED' || completeBuild.resultSha256 !== resultSha256)
@@ -329,14 +366,18 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   const { build } = await graphql<{ build: { resultUrl: string | null } }>(
     server,
     submitterKey,
-    `query ($id: ID!) { build(id: $id) { resultUrl } }`,
+    `
+      query ($id: ID!) {
+        build(id: $id) {
+          resultUrl
+        }
+      }
+    `,
     { id: submitBuild.id },
   );
   if (!build.resultUrl) throw new Error('the completed build has no resultUrl for its submitter');
   const resultUrl = build.resultUrl;
-  figures.push(
-    await measure(memory, 'result download (GET)', ARTIFACT_BYTES, () => getAndHash(resultUrl, ARTIFACT_BYTES, resultSha256)),
-  );
+  figures.push(await measure(memory, 'result download (GET)', ARTIFACT_BYTES, () => getAndHash(resultUrl, ARTIFACT_BYTES, resultSha256)));
 }
 
 function printTable(figures: TransferFigures[]): void {
@@ -353,7 +394,8 @@ function printTable(figures: TransferFigures[]): void {
     entry.pass ? 'PASS' : 'FAIL',
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));

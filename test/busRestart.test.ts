@@ -44,15 +44,57 @@ it('keeps dispatching pending builds to subscribed workers after the database re
   const resynced = (await jobs.next(15_000)).data!.jobAvailable;
   expect(resynced.platform).toBe('IOS');
   expect(server.logs().some((line) => line.includes('event bus reconnected'))).toBe(true);
-  const claimed = await retryUntilUp(async () => expectData(await graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild);
+  const claimed = await retryUntilUp(
+    async () =>
+      expectData(
+        await graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              claimBuild {
+                id
+              }
+            }
+          `,
+          {},
+          worker.token,
+        ),
+      ).claimBuild,
+  );
   expect(claimed.id).toBe(missed.id);
-  expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "done") { id } }`, { id: claimed.id }, worker.token));
+  expectData(
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation ($id: ID!) {
+          failBuild(buildId: $id, message: "done") {
+            id
+          }
+        }
+      `,
+      { id: claimed.id },
+      worker.token,
+    ),
+  );
 
   // Builds submitted after the restart are dispatched as usual, on the same socket.
   const build = await retryUntilUp(() => submitBuild(server, submitter.secret, { platform: 'IOS' }));
   const wakeUp = (await jobs.next(10_000)).data!.jobAvailable;
   expect(wakeUp.platform).toBe('IOS');
-  const next = expectData(await graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild;
+  const next = expectData(
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation {
+          claimBuild {
+            id
+          }
+        }
+      `,
+      {},
+      worker.token,
+    ),
+  ).claimBuild;
   expect(next.id).toBe(build.id);
   jobs.close();
   await socket.dispose();

@@ -31,7 +31,13 @@ it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIME
         const sourceUploadId = await upload(server, submitter.secret, 'SOURCE', Buffer.from('src'));
         const result = await graphql(
           server.graphqlUrl,
-          `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id } }`,
+          `
+            mutation ($input: SubmitBuildInput!) {
+              submitBuild(input: $input) {
+                id
+              }
+            }
+          `,
           { input: { platform: 'ANDROID', sourceUploadId } },
           submitter.secret,
         );
@@ -49,14 +55,31 @@ it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIME
   await Promise.all(
     workers.map(async (worker) => {
       for (;;) {
-        const result = await graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token);
+        const result = await graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              claimBuild {
+                id
+              }
+            }
+          `,
+          {},
+          worker.token,
+        );
         const build = expectData(result).claimBuild;
         if (!build) return;
         claimedBy.set(build.id, [...(claimedBy.get(build.id) ?? []), worker.workerId]);
         expectData(
           await graphql(
             server.graphqlUrl,
-            `mutation ($id: ID!) { failBuild(buildId: $id, message: "done", retryable: false) { status } }`,
+            `
+              mutation ($id: ID!) {
+                failBuild(buildId: $id, message: "done", retryable: false) {
+                  status
+                }
+              }
+            `,
             { id: build.id },
             worker.token,
           ),

@@ -68,7 +68,19 @@ it('re-registering with the same workerId is idempotent: same worker, fresh toke
 it('refuses an expired signed upload URL with 403', async () => {
   const submitter = await createApiKey(server, 'SUBMITTER');
   const ticket = expectData(
-    await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) { id url } }`, {}, submitter.secret),
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation {
+          createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) {
+            id
+            url
+          }
+        }
+      `,
+      {},
+      submitter.secret,
+    ),
   ).createUpload;
   await sleep(2200);
   const response = await fetch(ticket.url, { method: 'PUT', body: 'abc' });

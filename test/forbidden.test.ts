@@ -47,8 +47,40 @@ const submitMutation = `mutation ($input: SubmitBuildInput!) { submitBuild(input
 
 describe('roles', () => {
   it('refuses callers without credentials or with bad ones (UNAUTHENTICATED)', async () => {
-    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`), 'UNAUTHENTICATED');
-    await expectRefused(() => graphql(server.graphqlUrl, `{ me { name } }`, {}, `fak_${randomBytes(32).toString('base64url')}`), 'UNAUTHENTICATED');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            {
+              builds {
+                edges {
+                  node {
+                    id
+                  }
+                }
+              }
+            }
+          `,
+        ),
+      'UNAUTHENTICATED',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            {
+              me {
+                name
+              }
+            }
+          `,
+          {},
+          `fak_${randomBytes(32).toString('base64url')}`,
+        ),
+      'UNAUTHENTICATED',
+    );
     const response = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Basic abc' },
@@ -59,24 +91,131 @@ describe('roles', () => {
 
   it('lets each role do only its own work (FORBIDDEN)', async () => {
     const worker = await registerWorker(server, workerKey);
-    await expectRefused(() => graphql(server.graphqlUrl, `mutation { createApiKey(name: "x", role: ADMIN) { secret } }`, {}, submitter), 'FORBIDDEN');
     await expectRefused(
-      () => graphql(server.graphqlUrl, `mutation { registerWorker(input: { name: "x", platforms: [IOS] }) { accessToken } }`, {}, submitter),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              createApiKey(name: "x", role: ADMIN) {
+                secret
+              }
+            }
+          `,
+          {},
+          submitter,
+        ),
       'FORBIDDEN',
     );
-    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`, {}, workerKey), 'FORBIDDEN');
-    await expectRefused(() => graphql(server.graphqlUrl, `{ builds { edges { node { id } } } }`, {}, worker.token), 'FORBIDDEN');
-    await expectRefused(() => graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, submitter), 'FORBIDDEN');
     await expectRefused(
-      () => graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a", size: 1 }) { id } }`, {}, worker.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              registerWorker(input: { name: "x", platforms: [IOS] }) {
+                accessToken
+              }
+            }
+          `,
+          {},
+          submitter,
+        ),
       'FORBIDDEN',
     );
-    await expectRefused(() => graphql(server.graphqlUrl, `{ apiKeys { id } }`, {}, submitter), 'FORBIDDEN');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            {
+              builds {
+                edges {
+                  node {
+                    id
+                  }
+                }
+              }
+            }
+          `,
+          {},
+          workerKey,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            {
+              builds {
+                edges {
+                  node {
+                    id
+                  }
+                }
+              }
+            }
+          `,
+          {},
+          worker.token,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              claimBuild {
+                id
+              }
+            }
+          `,
+          {},
+          submitter,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation {
+              createUpload(input: { kind: SOURCE, filename: "a", size: 1 }) {
+                id
+              }
+            }
+          `,
+          {},
+          worker.token,
+        ),
+      'FORBIDDEN',
+    );
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            {
+              apiKeys {
+                id
+              }
+            }
+          `,
+          {},
+          submitter,
+        ),
+      'FORBIDDEN',
+    );
   });
 });
 
 describe('workers act only on their own builds', () => {
-  it('refuses heartbeat, logs, completion and failure on another worker\'s build, and changes nothing', async () => {
+  it("refuses heartbeat, logs, completion and failure on another worker's build, and changes nothing", async () => {
     const build = await submitBuild(server, submitter);
     const owner = await registerWorker(server, workerKey, { name: 'owner' });
     const other = await registerWorker(server, workerKey, { name: 'other' });
@@ -88,7 +227,13 @@ describe('workers act only on their own builds', () => {
       () =>
         graphql(
           server.graphqlUrl,
-          `mutation ($id: ID!) { appendBuildLogs(buildId: $id, firstSeq: 1, lines: [{ level: INFO, message: "x" }]) { nextSeq } }`,
+          `
+            mutation ($id: ID!) {
+              appendBuildLogs(buildId: $id, firstSeq: 1, lines: [{ level: INFO, message: "x" }]) {
+                nextSeq
+              }
+            }
+          `,
           { id: build.id },
           other.token,
         ),
@@ -98,22 +243,64 @@ describe('workers act only on their own builds', () => {
       () =>
         graphql(
           server.graphqlUrl,
-          `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { id } }`,
+          `
+            mutation ($id: ID!, $upload: ID!) {
+              completeBuild(buildId: $id, resultUploadId: $upload) {
+                id
+              }
+            }
+          `,
           { id: build.id, upload: ownerResult },
           other.token,
         ),
       'FORBIDDEN',
     );
     await expectRefused(
-      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "no") { id } }`, { id: build.id }, other.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($id: ID!) {
+              failBuild(buildId: $id, message: "no") {
+                id
+              }
+            }
+          `,
+          { id: build.id },
+          other.token,
+        ),
       'FORBIDDEN',
     );
     await expectRefused(
-      () => graphql(server.graphqlUrl, `query ($id: ID!) { build(id: $id) { id } }`, { id: build.id }, other.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            query ($id: ID!) {
+              build(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: build.id },
+          other.token,
+        ),
       'FORBIDDEN',
     );
     await expectRefused(
-      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { createUpload(input: { kind: RESULT, filename: "r", size: 1, buildId: $id }) { id } }`, { id: build.id }, other.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($id: ID!) {
+              createUpload(input: { kind: RESULT, filename: "r", size: 1, buildId: $id }) {
+                id
+              }
+            }
+          `,
+          { id: build.id },
+          other.token,
+        ),
       'FORBIDDEN',
     );
     expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
@@ -129,36 +316,104 @@ describe('workers act only on their own builds', () => {
       () =>
         graphql(
           server.graphqlUrl,
-          `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { id } }`,
+          `
+            mutation ($id: ID!, $upload: ID!) {
+              completeBuild(buildId: $id, resultUploadId: $upload) {
+                id
+              }
+            }
+          `,
           { id: build.id, upload: secondResult },
           worker.token,
         ),
       'CONFLICT',
     );
-    await expectRefused(() => graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { id } }`, { id: build.id }, submitter), 'CONFLICT');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($id: ID!) {
+              cancelBuild(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: build.id },
+          submitter,
+        ),
+      'CONFLICT',
+    );
     await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
     await expectRefused(
-      () => graphql(server.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "late") { id } }`, { id: build.id }, worker.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($id: ID!) {
+              failBuild(buildId: $id, message: "late") {
+                id
+              }
+            }
+          `,
+          { id: build.id },
+          worker.token,
+        ),
       'CONFLICT',
     );
     const pending = await submitBuild(server, submitter);
-    await expectRefused(() => graphql(server.graphqlUrl, `mutation ($id: ID!) { retryBuild(id: $id) { id } }`, { id: pending.id }, submitter), 'CONFLICT');
+    await expectRefused(
+      () =>
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($id: ID!) {
+              retryBuild(id: $id) {
+                id
+              }
+            }
+          `,
+          { id: pending.id },
+          submitter,
+        ),
+      'CONFLICT',
+    );
   });
 });
 
 describe('revoked workers', () => {
-  it('stops a revoked worker\'s token, requeues its build and refuses its re-registration', async () => {
+  it("stops a revoked worker's token, requeues its build and refuses its re-registration", async () => {
     const build = await submitBuild(server, submitter, { platform: 'IOS' });
     const worker = await registerWorker(server, workerKey, { platforms: ['IOS'] });
     expect((await claim(server, worker.token))?.id).toBe(build.id);
-    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { revokeWorker(id: $id) { status revokedAt } }`, { id: worker.workerId }, server.adminKey));
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            revokeWorker(id: $id) {
+              status
+              revokedAt
+            }
+          }
+        `,
+        { id: worker.workerId },
+        server.adminKey,
+      ),
+    );
     expect(await buildStatus(server, build.id)).toBe('PENDING');
     await expectRefused(() => heartbeat(server, worker.token, build.id), 'UNAUTHENTICATED');
     await expectRefused(
       () =>
         graphql(
           server.graphqlUrl,
-          `mutation ($id: ID!) { registerWorker(input: { name: "again", platforms: [IOS], workerId: $id }) { accessToken } }`,
+          `
+            mutation ($id: ID!) {
+              registerWorker(input: { name: "again", platforms: [IOS], workerId: $id }) {
+                accessToken
+              }
+            }
+          `,
           { id: worker.workerId },
           workerKey,
         ),
@@ -178,20 +433,38 @@ describe('bad input', () => {
       [`query { build(id: "42") { id } }`, {}],
       [`mutation { createUpload(input: { kind: SOURCE, filename: "", size: 1 }) { id } }`, {}],
     ];
-    for (const [query, variables] of cases) await expectRefused(() => graphql(server.graphqlUrl, query, variables, submitter), 'BAD_USER_INPUT');
+    for (const [query, variables] of cases)
+      await expectRefused(() => graphql(server.graphqlUrl, query, variables, submitter), 'BAD_USER_INPUT');
   });
 
   it('refuses an upload that has no bytes yet', async () => {
     const ticket = expectData(
-      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 10 }) { id } }`, {}, submitter),
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation {
+            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 10 }) {
+              id
+            }
+          }
+        `,
+        {},
+        submitter,
+      ),
     ).createUpload;
-    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId: ticket.id } }, submitter), 'BAD_USER_INPUT');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId: ticket.id } }, submitter),
+      'BAD_USER_INPUT',
+    );
   });
 
   it('refuses to use one upload for two builds (CONFLICT)', async () => {
     const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('once'));
     expectData(await graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter));
-    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter), 'CONFLICT');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter),
+      'CONFLICT',
+    );
   });
 });
 
@@ -199,14 +472,37 @@ describe('artifacts', () => {
   it('refuses an upload larger than the limit of its kind (PAYLOAD_TOO_LARGE)', async () => {
     await expectRefused(
       () =>
-        graphql(server.graphqlUrl, `mutation ($size: ByteSize!) { createUpload(input: { kind: SOURCE, filename: "big.zip", size: $size }) { id } }`, { size: MAX_SOURCE_BYTES + 1 }, submitter),
+        graphql(
+          server.graphqlUrl,
+          `
+            mutation ($size: ByteSize!) {
+              createUpload(input: { kind: SOURCE, filename: "big.zip", size: $size }) {
+                id
+              }
+            }
+          `,
+          { size: MAX_SOURCE_BYTES + 1 },
+          submitter,
+        ),
       'PAYLOAD_TOO_LARGE',
     );
   });
 
   it('answers 413 to a body larger than declared and keeps nothing', async () => {
     const ticket = expectData(
-      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1000 }) { id url } }`, {}, submitter),
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation {
+            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1000 }) {
+              id
+              url
+            }
+          }
+        `,
+        {},
+        submitter,
+      ),
     ).createUpload;
     const response = await fetch(ticket.url, { method: 'PUT', body: randomBytes(5000) });
     expect(response.status).toBe(413);
@@ -224,18 +520,44 @@ describe('artifacts', () => {
       duplex: 'half',
     } as RequestInit);
     expect(streamed.status).toBe(413);
-    expect(await adminQuery(database.url, `SELECT "completedAt" FROM "Upload" WHERE id = $1`, [ticket.id])).toEqual([{ completedAt: null }]);
+    expect(await adminQuery(database.url, `SELECT "completedAt" FROM "Upload" WHERE id = $1`, [ticket.id])).toEqual([
+      { completedAt: null },
+    ]);
   });
 
   it('refuses tampered signed URLs with 403', async () => {
     const ticket = expectData(
-      await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) { id url } }`, {}, submitter),
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation {
+            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) {
+              id
+              url
+            }
+          }
+        `,
+        {},
+        submitter,
+      ),
     ).createUpload;
     const url = new URL(ticket.url);
     const tampered = [
-      (() => { const u = new URL(url); u.searchParams.set('sig', `${u.searchParams.get('sig')!.slice(0, -2)}AA`); return u; })(),
-      (() => { const u = new URL(url); u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 3600)); return u; })(),
-      (() => { const u = new URL(url); u.pathname = u.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0')); return u; })(),
+      (() => {
+        const u = new URL(url);
+        u.searchParams.set('sig', `${u.searchParams.get('sig')!.slice(0, -2)}AA`);
+        return u;
+      })(),
+      (() => {
+        const u = new URL(url);
+        u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 3600));
+        return u;
+      })(),
+      (() => {
+        const u = new URL(url);
+        u.pathname = u.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+        return u;
+      })(),
     ];
     for (const bad of tampered) expect((await fetch(bad, { method: 'PUT', body: 'abc' })).status).toBe(403);
     // The right URL with the wrong method is not a download link either.
@@ -249,6 +571,9 @@ describe('backpressure', () => {
     const pending = await adminQuery(database.url, `SELECT count(*)::int AS n FROM "Build" WHERE status = 'PENDING'`);
     for (let index = pending[0].n as number; index < 50; index++) await submitBuild(server, submitter);
     const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('one too many'));
-    await expectRefused(() => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'ANDROID', sourceUploadId } }, submitter), 'QUEUE_FULL');
+    await expectRefused(
+      () => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'ANDROID', sourceUploadId } }, submitter),
+      'QUEUE_FULL',
+    );
   });
 });

@@ -37,7 +37,19 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     const claimed = expectData(
       await graphql(
         server.graphqlUrl,
-        `mutation { claimBuild { id status attempt sourceUrl certsUrl sourceSha256 metadata } }`,
+        `
+          mutation {
+            claimBuild {
+              id
+              status
+              attempt
+              sourceUrl
+              certsUrl
+              sourceSha256
+              metadata
+            }
+          }
+        `,
         {},
         worker.token,
       ),
@@ -57,8 +69,22 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     const appended = expectData(
       await graphql(
         server.graphqlUrl,
-        `mutation ($buildId: ID!, $lines: [BuildLogInput!]!) { appendBuildLogs(buildId: $buildId, firstSeq: 1, lines: $lines) { nextSeq accepted truncated } }`,
-        { buildId: submitted.id, lines: [{ level: 'INFO', message: 'xcodebuild archive' }, { level: 'WARN', message: 'deprecated API' }] },
+        `
+          mutation ($buildId: ID!, $lines: [BuildLogInput!]!) {
+            appendBuildLogs(buildId: $buildId, firstSeq: 1, lines: $lines) {
+              nextSeq
+              accepted
+              truncated
+            }
+          }
+        `,
+        {
+          buildId: submitted.id,
+          lines: [
+            { level: 'INFO', message: 'xcodebuild archive' },
+            { level: 'WARN', message: 'deprecated API' },
+          ],
+        },
         worker.token,
       ),
     ).appendBuildLogs;
@@ -69,7 +95,15 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     const completed = expectData(
       await graphql(
         server.graphqlUrl,
-        `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { status progress resultSha256 } }`,
+        `
+          mutation ($buildId: ID!, $resultUploadId: ID!) {
+            completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
+              status
+              progress
+              resultSha256
+            }
+          }
+        `,
         { buildId: submitted.id, resultUploadId },
         worker.token,
       ),
@@ -79,15 +113,49 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     const read = expectData(
       await graphql(
         server.graphqlUrl,
-        `query ($id: ID!) {
-          build(id: $id) { status resultUrl sourceUrl hasCerts worker { name buildsCompleted status } events { fromStatus toStatus actor } }
-          buildLogs(buildId: $id) { edges { node { seq level message } } pageInfo { hasNextPage endCursor } }
-        }`,
+        `
+          query ($id: ID!) {
+            build(id: $id) {
+              status
+              resultUrl
+              sourceUrl
+              hasCerts
+              worker {
+                name
+                buildsCompleted
+                status
+              }
+              events {
+                fromStatus
+                toStatus
+                actor
+              }
+            }
+            buildLogs(buildId: $id) {
+              edges {
+                node {
+                  seq
+                  level
+                  message
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
         { id: submitted.id },
         submitter.secret,
       ),
     );
-    expect(read.build.events.map((event: { toStatus: string }) => event.toStatus)).toEqual(['PENDING', 'ASSIGNED', 'BUILDING', 'COMPLETED']);
+    expect(read.build.events.map((event: { toStatus: string }) => event.toStatus)).toEqual([
+      'PENDING',
+      'ASSIGNED',
+      'BUILDING',
+      'COMPLETED',
+    ]);
     expect(read.build.worker).toEqual({ name: 'mac-mini-1', buildsCompleted: 1, status: 'IDLE' });
     expect(read.build.sourceUrl).toBeNull();
     expect(read.buildLogs.edges.map((edge: { node: { seq: number } }) => edge.node.seq)).toEqual([1, 2]);
@@ -108,9 +176,37 @@ describe('the build lifecycle over HTTP GraphQL', () => {
   it('retries a finished build as a new pending build linked to it', async () => {
     const submitter = await createApiKey(server, 'SUBMITTER');
     const build = await submitBuild(server, submitter.secret);
-    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { status } }`, { id: build.id }, submitter.secret));
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            cancelBuild(id: $id) {
+              status
+            }
+          }
+        `,
+        { id: build.id },
+        submitter.secret,
+      ),
+    );
     const retried = expectData(
-      await graphql(server.graphqlUrl, `mutation ($id: ID!) { retryBuild(id: $id) { id status retryOf { id } } }`, { id: build.id }, submitter.secret),
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            retryBuild(id: $id) {
+              id
+              status
+              retryOf {
+                id
+              }
+            }
+          }
+        `,
+        { id: build.id },
+        submitter.secret,
+      ),
     ).retryBuild;
     expect(retried).toMatchObject({ status: 'PENDING', retryOf: { id: build.id } });
     expect(retried.id).not.toBe(build.id);

@@ -28,13 +28,21 @@ async function runningBuild() {
   return { buildId: build.id, token: worker.token, reader: submitter.secret };
 }
 
-const lines = (from: number, count: number) => Array.from({ length: count }, (_, index) => ({ level: 'INFO', message: `line ${from + index}` }));
+const lines = (from: number, count: number) =>
+  Array.from({ length: count }, (_, index) => ({ level: 'INFO', message: `line ${from + index}` }));
 
 function append(token: string, buildId: string, firstSeq: number, batch: object[]) {
   return graphql(
     server.graphqlUrl,
-    `mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
-      appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) { nextSeq accepted truncated } }`,
+    `
+      mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
+        appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) {
+          nextSeq
+          accepted
+          truncated
+        }
+      }
+    `,
     { buildId, firstSeq, lines: batch },
     token,
   );
@@ -44,8 +52,24 @@ async function storedMessages(reader: string, buildId: string, afterSeq = 0, fir
   const data = expectData(
     await graphql(
       server.graphqlUrl,
-      `query ($buildId: ID!, $afterSeq: Int, $first: Int) {
-        buildLogs(buildId: $buildId, afterSeq: $afterSeq, first: $first) { edges { cursor node { seq message level } } pageInfo { hasNextPage endCursor } } }`,
+      `
+        query ($buildId: ID!, $afterSeq: Int, $first: Int) {
+          buildLogs(buildId: $buildId, afterSeq: $afterSeq, first: $first) {
+            edges {
+              cursor
+              node {
+                seq
+                message
+                level
+              }
+            }
+            pageInfo {
+              hasNextPage
+              endCursor
+            }
+          }
+        }
+      `,
       { buildId, afterSeq, first },
       reader,
     ),

@@ -58,6 +58,27 @@ describe('health', () => {
   });
 });
 
+describe('metrics', () => {
+  it('exposes queue depth, claims, transitions and subscriptions in the Prometheus format', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    for (const name of [
+      'free_agent_builds',
+      'free_agent_workers',
+      'free_agent_claims_total',
+      'free_agent_claim_duration_seconds',
+      'free_agent_build_transitions_total',
+      'free_agent_queue_wait_seconds',
+      'free_agent_build_duration_seconds',
+      'free_agent_subscriptions',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
+  });
+});
+
 describe('GraphQL hardening', () => {
   it('refuses queries that are too deep or use too many aliases', async () => {
     const deep = `{ builds { edges { node { retryOf { retryOf { retryOf { retryOf { retryOf { retryOf { retryOf { retryOf { retryOf { id } } } } } } } } } } } } }`;
@@ -85,8 +106,33 @@ describe('GraphQL hardening', () => {
   });
 
   it('answers who is calling through me', async () => {
-    const result = await graphql(server.graphqlUrl, `{ me { kind role name } }`, {}, server.adminKey);
+    const result = await graphql(
+      server.graphqlUrl,
+      `
+        {
+          me {
+            kind
+            role
+            name
+          }
+        }
+      `,
+      {},
+      server.adminKey,
+    );
     expect(result.data?.me).toMatchObject({ kind: 'API_KEY', role: 'ADMIN' });
-    expectCode(await graphql(server.graphqlUrl, `{ me { kind } }`), 'UNAUTHENTICATED');
+    expectCode(
+      await graphql(
+        server.graphqlUrl,
+        `
+          {
+            me {
+              kind
+            }
+          }
+        `,
+      ),
+      'UNAUTHENTICATED',
+    );
   });
 });

@@ -31,10 +31,14 @@ async function operationsFor(first: number, key: string): Promise<number> {
   const body = await response.json();
   expect(body.errors).toBeUndefined();
   expect(body.data.builds.edges).toHaveLength(first);
-  return eventually(async () => {
-    const line = server.logs().find((entry) => entry.includes(requestId) && entry.includes('"msg":"request"'));
-    return line ? (JSON.parse(line).databaseOperations as number) : undefined;
-  }, 5000, 'the request log line');
+  return eventually(
+    async () => {
+      const line = server.logs().find((entry) => entry.includes(requestId) && entry.includes('"msg":"request"'));
+      return line ? (JSON.parse(line).databaseOperations as number) : undefined;
+    },
+    5000,
+    'the request log line',
+  );
 }
 
 it('loads builds with their worker, events and submitter in a fixed number of queries, however many builds', async () => {

@@ -32,11 +32,15 @@ afterAll(async () => {
 });
 
 describe('console feeds', () => {
-  it('sees a build\'s status changes and log lines in order', async () => {
+  it("sees a build's status changes and log lines in order", async () => {
     const console = wsClient(server.wsUrl, submitter);
     const build = await submitBuild(server, submitter);
-    const statuses = subscribe(console, `subscription ($id: ID) { buildUpdated(id: $id) { status build { id status } } }`, { id: build.id });
-    const logs = subscribe(console, `subscription ($id: ID!) { buildLogAppended(buildId: $id) { nextSeq lines { seq message } } }`, { id: build.id });
+    const statuses = subscribe(console, `subscription ($id: ID) { buildUpdated(id: $id) { status build { id status } } }`, {
+      id: build.id,
+    });
+    const logs = subscribe(console, `subscription ($id: ID!) { buildLogAppended(buildId: $id) { nextSeq lines { seq message } } }`, {
+      id: build.id,
+    });
     await registered();
 
     const worker = await registerWorker(server, workerKey);
@@ -47,7 +51,13 @@ describe('console feeds', () => {
       expectData(
         await graphql(
           server.graphqlUrl,
-          `mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) { appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) { nextSeq } }`,
+          `
+            mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) {
+              appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) {
+                nextSeq
+              }
+            }
+          `,
           { id: build.id, seq: batch * 2 + 1, lines },
           worker.token,
         ),
@@ -106,7 +116,20 @@ describe('worker feeds', () => {
     const events = subscribe(socket, `subscription { workerEvents { kind buildId } }`);
     await registered();
     const cancelledAt = Date.now();
-    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { status } }`, { id: build.id }, submitter));
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            cancelBuild(id: $id) {
+              status
+            }
+          }
+        `,
+        { id: build.id },
+        submitter,
+      ),
+    );
     const event = (await events.next(1000)).data!.workerEvents;
     expect(event).toEqual({ kind: 'CANCEL_BUILD', buildId: build.id });
     console.log(`cancel reached the worker after ${Date.now() - cancelledAt} ms`);
@@ -114,12 +137,25 @@ describe('worker feeds', () => {
     await socket.dispose();
   });
 
-  it('closes a revoked worker\'s socket', async () => {
+  it("closes a revoked worker's socket", async () => {
     const worker = await registerWorker(server, workerKey);
     const socket = wsClient(server.wsUrl, worker.token);
     const events = subscribe(socket, `subscription { workerEvents { kind } }`);
     await registered();
-    expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { revokeWorker(id: $id) { id } }`, { id: worker.workerId }, server.adminKey));
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            revokeWorker(id: $id) {
+              id
+            }
+          }
+        `,
+        { id: worker.workerId },
+        server.adminKey,
+      ),
+    );
     const revoke = await events.next(2000);
     expect(revoke.data!.workerEvents.kind).toBe('REVOKE');
     await expect(events.next(2000)).rejects.toThrow(/4403|closed|completed/i);
@@ -128,7 +164,7 @@ describe('worker feeds', () => {
 });
 
 describe('who may subscribe', () => {
-  it('refuses workerEvents to a SUBMITTER and another worker\'s events to a worker', async () => {
+  it("refuses workerEvents to a SUBMITTER and another worker's events to a worker", async () => {
     const console = wsClient(server.wsUrl, submitter);
     const refused = subscribe(console, `subscription { workerEvents { kind } }`);
     expect(await outcome(refused)).toMatch(/FORBIDDEN/);

@@ -38,10 +38,14 @@ it('gives the build of a worker that stops heartbeating to another worker within
   const lostAt = Date.now();
 
   // The healthy worker keeps heartbeating and claims until it gets the build.
-  const reclaimed = await eventually(async () => {
-    expectData(await heartbeat(server, healthy.token));
-    return (await claim(server, healthy.token)) ?? undefined;
-  }, 10_000, 'the build to be reclaimed');
+  const reclaimed = await eventually(
+    async () => {
+      expectData(await heartbeat(server, healthy.token));
+      return (await claim(server, healthy.token)) ?? undefined;
+    },
+    10_000,
+    'the build to be reclaimed',
+  );
   const rescuedAfterMs = Date.now() - lostAt;
   expect(reclaimed).toMatchObject({ id: build.id, attempt: 2 });
   expect(rescuedAfterMs).toBeLessThan((HEARTBEAT_TIMEOUT_SECONDS + 3) * 1000);
@@ -49,10 +53,31 @@ it('gives the build of a worker that stops heartbeating to another worker within
   // The silent worker's late heartbeat cannot touch the build any more.
   expectCode(await heartbeat(server, silent.token, build.id, 90), 'FORBIDDEN');
   const events = expectData(
-    await graphql(server.graphqlUrl, `query ($id: ID!) { build(id: $id) { progress events { toStatus reason } } }`, { id: build.id }, server.adminKey),
+    await graphql(
+      server.graphqlUrl,
+      `
+        query ($id: ID!) {
+          build(id: $id) {
+            progress
+            events {
+              toStatus
+              reason
+            }
+          }
+        }
+      `,
+      { id: build.id },
+      server.adminKey,
+    ),
   ).build;
   expect(events.progress).toBe(0);
-  expect(events.events.map((event: { toStatus: string }) => event.toStatus)).toEqual(['PENDING', 'ASSIGNED', 'BUILDING', 'PENDING', 'ASSIGNED']);
+  expect(events.events.map((event: { toStatus: string }) => event.toStatus)).toEqual([
+    'PENDING',
+    'ASSIGNED',
+    'BUILDING',
+    'PENDING',
+    'ASSIGNED',
+  ]);
   expect(events.events[3].reason).toBe('heartbeat timed out');
 });
 
@@ -64,12 +89,40 @@ it('tells a worker on its next heartbeat that its build was cancelled', async ()
   expect((await claim(server, worker.token))?.id).toBe(build.id);
   expect(expectData(await heartbeat(server, worker.token, build.id)).heartbeat.cancelRequested).toBe(false);
 
-  expectData(await graphql(server.graphqlUrl, `mutation ($id: ID!) { cancelBuild(id: $id) { status } }`, { id: build.id }, submitter.secret));
+  expectData(
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation ($id: ID!) {
+          cancelBuild(id: $id) {
+            status
+          }
+        }
+      `,
+      { id: build.id },
+      submitter.secret,
+    ),
+  );
   const beat = expectData(await heartbeat(server, worker.token, build.id)).heartbeat;
   expect(beat).toMatchObject({ cancelRequested: true, build: { status: 'CANCELLED' } });
   expect(await buildStatus(server, build.id)).toBe('CANCELLED');
   // The worker is free again.
-  const me = expectData(await graphql(server.graphqlUrl, `{ me { worker { status } } }`, {}, worker.token)).me;
+  const me = expectData(
+    await graphql(
+      server.graphqlUrl,
+      `
+        {
+          me {
+            worker {
+              status
+            }
+          }
+        }
+      `,
+      {},
+      worker.token,
+    ),
+  ).me;
   expect(me.worker.status).toBe('IDLE');
 });
 
@@ -81,9 +134,26 @@ it('marks a worker that is not seen OFFLINE and requeues its build', async () =>
   expect((await claim(server, worker.token))?.id).toBe(build.id);
   // Out of attempts, the lost build fails instead of going back to the queue.
   await eventually(async () => ((await buildStatus(server, build.id)) === 'FAILED' ? true : undefined), 15_000, 'the build to fail');
-  const status = await eventually(async () => {
-    const data = expectData(await graphql(server.graphqlUrl, `query ($id: ID!) { worker(id: $id) { status } }`, { id: worker.workerId }, server.adminKey));
-    return data.worker.status === 'OFFLINE' ? data.worker.status : undefined;
-  }, 15_000, 'the worker to go offline');
+  const status = await eventually(
+    async () => {
+      const data = expectData(
+        await graphql(
+          server.graphqlUrl,
+          `
+            query ($id: ID!) {
+              worker(id: $id) {
+                status
+              }
+            }
+          `,
+          { id: worker.workerId },
+          server.adminKey,
+        ),
+      );
+      return data.worker.status === 'OFFLINE' ? data.worker.status : undefined;
+    },
+    15_000,
+    'the worker to go offline',
+  );
   expect(status).toBe('OFFLINE');
 });

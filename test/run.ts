@@ -13,15 +13,11 @@ const summaryPattern = /^(\d+) passed, (\d+) failed$/;
 // File filters may be given relative to where `pnpm test` was started; vitest runs in test/.
 const args = process.argv.slice(2).map((arg) => (!arg.startsWith('-') && existsSync(arg) ? path.resolve(arg) : arg));
 
-const child = spawn(
-  process.execPath,
-  [vitestCli, 'run', '--config', path.join(testDir, 'vitest.config.ts'), ...args],
-  {
-    cwd: testDir,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
-  },
-);
+const child = spawn(process.execPath, [vitestCli, 'run', '--config', path.join(testDir, 'vitest.config.ts'), ...args], {
+  cwd: testDir,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, ...(process.stdout.isTTY ? { FORCE_COLOR: '1' } : {}) },
+});
 
 let summary: string | undefined;
 const lines = createInterface({ input: child.stdout! });

@@ -22,7 +22,10 @@ beforeAll(async () => {
     FREE_AGENT_ADMIN_KEY: `fak_${randomBytes(32).toString('base64url')}`,
     FREE_AGENT_MAX_PENDING_BUILDS: String(BUILDS * 2),
   };
-  [serverA, serverB] = await Promise.all([startServer({ databaseUrl: database.url, env }), startServer({ databaseUrl: database.url, env })]);
+  [serverA, serverB] = await Promise.all([
+    startServer({ databaseUrl: database.url, env }),
+    startServer({ databaseUrl: database.url, env }),
+  ]);
 });
 
 afterAll(async () => {
@@ -33,12 +36,35 @@ afterAll(async () => {
 /** Reserves and fills a source upload on a server, then submits; returns the build id. */
 async function submitOn(server: TestServer, key: string): Promise<string> {
   const ticket = expectData(
-    await graphql(server.graphqlUrl, `mutation { createUpload(input: { kind: SOURCE, filename: "s.zip", size: 3 }) { id url } }`, {}, key),
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation {
+          createUpload(input: { kind: SOURCE, filename: "s.zip", size: 3 }) {
+            id
+            url
+          }
+        }
+      `,
+      {},
+      key,
+    ),
   ).createUpload;
   const put = await fetch(ticket.url, { method: 'PUT', body: 'src' });
   expect(put.status).toBe(200);
   return expectData(
-    await graphql(server.graphqlUrl, `mutation ($id: ID!) { submitBuild(input: { platform: ANDROID, sourceUploadId: $id }) { id } }`, { id: ticket.id }, key),
+    await graphql(
+      server.graphqlUrl,
+      `
+        mutation ($id: ID!) {
+          submitBuild(input: { platform: ANDROID, sourceUploadId: $id }) {
+            id
+          }
+        }
+      `,
+      { id: ticket.id },
+      key,
+    ),
   ).submitBuild.id;
 }
 
@@ -56,9 +82,35 @@ it('wakes a worker subscribed on one server for a build submitted on the other w
   const latencyMs = Date.now() - submittedAt;
   expect(wakeUp).toEqual({ platform: 'ANDROID', buildId });
   expect(latencyMs).toBeLessThan(1000);
-  const claimed = expectData(await graphql(serverB.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild;
+  const claimed = expectData(
+    await graphql(
+      serverB.graphqlUrl,
+      `
+        mutation {
+          claimBuild {
+            id
+          }
+        }
+      `,
+      {},
+      worker.token,
+    ),
+  ).claimBuild;
   expect(claimed.id).toBe(buildId);
-  expectData(await graphql(serverB.graphqlUrl, `mutation ($id: ID!) { failBuild(buildId: $id, message: "done") { id } }`, { id: buildId }, worker.token));
+  expectData(
+    await graphql(
+      serverB.graphqlUrl,
+      `
+        mutation ($id: ID!) {
+          failBuild(buildId: $id, message: "done") {
+            id
+          }
+        }
+      `,
+      { id: buildId },
+      worker.token,
+    ),
+  );
   console.log(`cross-server wake-up after ${latencyMs} ms`);
   jobs.close();
   await socket.dispose();
@@ -80,12 +132,32 @@ it(`completes ${BUILDS} builds exactly once with ${WORKERS} workers split across
       const server = servers[index % 2];
       const worker = await registerWorker(server, workerKey.secret, { name: `w${index}`, platforms: ['ANDROID'] });
       for (;;) {
-        const build = expectData(await graphql(server.graphqlUrl, `mutation { claimBuild { id } }`, {}, worker.token)).claimBuild;
+        const build = expectData(
+          await graphql(
+            server.graphqlUrl,
+            `
+              mutation {
+                claimBuild {
+                  id
+                }
+              }
+            `,
+            {},
+            worker.token,
+          ),
+        ).claimBuild;
         if (!build) return;
         const ticket = expectData(
           await graphql(
             server.graphqlUrl,
-            `mutation ($id: ID!) { createUpload(input: { kind: RESULT, filename: "app.apk", size: 6, buildId: $id }) { id url } }`,
+            `
+              mutation ($id: ID!) {
+                createUpload(input: { kind: RESULT, filename: "app.apk", size: 6, buildId: $id }) {
+                  id
+                  url
+                }
+              }
+            `,
             { id: build.id },
             worker.token,
           ),
@@ -94,7 +166,13 @@ it(`completes ${BUILDS} builds exactly once with ${WORKERS} workers split across
         expectData(
           await graphql(
             server.graphqlUrl,
-            `mutation ($id: ID!, $upload: ID!) { completeBuild(buildId: $id, resultUploadId: $upload) { status } }`,
+            `
+              mutation ($id: ID!, $upload: ID!) {
+                completeBuild(buildId: $id, resultUploadId: $upload) {
+                  status
+                }
+              }
+            `,
             { id: build.id, upload: ticket.id },
             worker.token,
           ),

@@ -139,7 +139,9 @@ function expectedSchema(datamodel: Datamodel): string[] {
     if (index.type === 'id') {
       lines.push(`primary key ${index.dbName ?? `${table}_pkey`} on ${table} (${columns.join(', ')})`);
     } else if (index.type === 'unique') {
-      lines.push(`unique index ${index.dbName ?? constraintName(table, columnNames, 'key')} on ${table} using ${method} (${columns.join(', ')})`);
+      lines.push(
+        `unique index ${index.dbName ?? constraintName(table, columnNames, 'key')} on ${table} using ${method} (${columns.join(', ')})`,
+      );
     } else if (index.type === 'normal') {
       lines.push(`index ${index.dbName ?? constraintName(table, columnNames, 'idx')} on ${table} using ${method} (${columns.join(', ')})`);
     } else {
@@ -282,7 +284,10 @@ async function actualSchema(client: pg.Client): Promise<string[]> {
     });
     const where = row.predicate ? ` WHERE ${row.predicate}` : '';
     if (row.is_primary) lines.push(`primary key ${row.name} on ${row.table} (${columnList.join(', ')})${where}`);
-    else lines.push(`${row.is_unique ? 'unique index' : 'index'} ${row.name} on ${row.table} using ${row.method} (${columnList.join(', ')})${where}`);
+    else
+      lines.push(
+        `${row.is_unique ? 'unique index' : 'index'} ${row.name} on ${row.table} using ${row.method} (${columnList.join(', ')})${where}`,
+      );
   }
 
   const foreignKeys = await client.query<{
@@ -361,7 +366,9 @@ describe('the migrated database', () => {
     const onDisk = await Promise.all(
       directories.map(async (name) => ({
         name,
-        checksum: createHash('sha256').update(await readFile(path.join(migrationsDir, name, 'migration.sql'))).digest('hex'),
+        checksum: createHash('sha256')
+          .update(await readFile(path.join(migrationsDir, name, 'migration.sql')))
+          .digest('hex'),
       })),
     );
     const { rows } = await client.query<{ name: string; checksum: string }>(`

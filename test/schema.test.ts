@@ -8,9 +8,18 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const committed = readFileSync(`${root}/schema.graphql`, 'utf8');
 
 it('schema.graphql is what the Pothos schema prints (run `pnpm generate` after changing the schema)', () => {
-  const printed = execFileSync(process.execPath, ['--import', 'tsx', '-e', `
+  const printed = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     import('./src/schema/print.ts').then(({ printedSchema }) => process.stdout.write(printedSchema()));
-  `], { cwd: `${root}/server`, encoding: 'utf8' });
+  `,
+    ],
+    { cwd: `${root}/server`, encoding: 'utf8' },
+  );
   expect(printed).toBe(committed);
 });
 

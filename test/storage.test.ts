@@ -85,7 +85,17 @@ describe('local disk storage', () => {
   });
 
   it('rejects keys that could leave the storage directory or are not server-made', async () => {
-    const badKeys = ['../escape', 'uploads/../../escape', '/absolute', 'uploads//double', 'uploads/', 'Uploads/upper', 'uploads/a.b', '', 'uploads/a b'];
+    const badKeys = [
+      '../escape',
+      'uploads/../../escape',
+      '/absolute',
+      'uploads//double',
+      'uploads/',
+      'Uploads/upper',
+      'uploads/a.b',
+      '',
+      'uploads/a b',
+    ];
     for (const key of badKeys) {
       await expect(storage.put(key, Readable.from([Buffer.from('x')])), key).rejects.toThrow('Invalid storage key');
       await expect(storage.get(key), key).rejects.toThrow('Invalid storage key');
@@ -117,9 +127,11 @@ describe('signed URLs', () => {
   it('finds a tampered signature, path, method, expiry or key id invalid', () => {
     expect(check((url) => url.searchParams.set('sig', `${url.searchParams.get('sig')!.slice(0, -2)}AA`))).toBe('invalid');
     expect(check((url) => url.searchParams.set('sig', url.searchParams.get('sig')!.slice(0, -1)))).toBe('invalid');
-    expect(check((url) => {
-      url.pathname = url.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
-    })).toBe('invalid');
+    expect(
+      check((url) => {
+        url.pathname = url.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+      }),
+    ).toBe('invalid');
     expect(check(() => {}, 'GET')).toBe('invalid');
     expect(check((url) => url.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600)))).toBe('invalid');
     expect(check((url) => url.searchParams.set('kid', 'k2'))).toBe('invalid');

@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.ts';
 import { createArtifactHandler } from './http/artifacts.ts';
 import { createGraphqlHandler } from './http/graphql.ts';
 import { handleHealth } from './http/health.ts';
+import { handleMetrics } from './http/metrics.ts';
 import { requestContext } from './http/requestContext.ts';
 import { sendError } from './http/respond.ts';
 import { createStaticHandler } from './http/staticFiles.ts';
@@ -70,6 +71,7 @@ export function buildApp(config: Config, log: Logger) {
       if (pathname === '/graphql') return graphql.handle(req, res);
       if (pathname.startsWith('/artifacts/')) return artifacts(req, res);
       if (await handleHealth(req, res, pathname)) return;
+      if (pathname === '/metrics') return handleMetrics(req, res);
       if (await staticFiles(req, res, pathname)) return;
       sendError(res, 404, 'NOT_FOUND', 'No such route');
     };
@@ -80,7 +82,14 @@ export function buildApp(config: Config, log: Logger) {
       const startedAt = performance.now();
       res.once('finish', () =>
         log.debug(
-          { requestId, method: req.method, path: req.url?.split('?')[0], status: res.statusCode, durationMs: Math.round(performance.now() - startedAt), databaseOperations: state.databaseOperations },
+          {
+            requestId,
+            method: req.method,
+            path: req.url?.split('?')[0],
+            status: res.statusCode,
+            durationMs: Math.round(performance.now() - startedAt),
+            databaseOperations: state.databaseOperations,
+          },
           'request',
         ),
       );

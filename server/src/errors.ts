@@ -27,7 +27,6 @@ export const unauthenticated = (message = 'Authentication required') => new AppE
 export const forbidden = (message = 'Not allowed') => new AppError('FORBIDDEN', message);
 export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
 export const badInput = (message: string) => new AppError('BAD_USER_INPUT', message);
-export const conflict = (message: string, extensions?: Record<string, unknown>) =>
-  new AppError('CONFLICT', message, extensions);
+export const conflict = (message: string, extensions?: Record<string, unknown>) => new AppError('CONFLICT', message, extensions);
 export const payloadTooLarge = (message: string) => new AppError('PAYLOAD_TOO_LARGE', message);
 export const queueFull = (message: string) => new AppError('QUEUE_FULL', message);

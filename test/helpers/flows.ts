@@ -10,7 +10,16 @@ export async function createApiKey(server: TestServer, role: 'ADMIN' | 'SUBMITTE
   const data = expectData(
     await graphql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
       server.graphqlUrl,
-      `mutation ($name: String!, $role: ApiKeyRole!) { createApiKey(name: $name, role: $role) { secret apiKey { id } } }`,
+      `
+        mutation ($name: String!, $role: ApiKeyRole!) {
+          createApiKey(name: $name, role: $role) {
+            secret
+            apiKey {
+              id
+            }
+          }
+        }
+      `,
       { name, role },
       server.adminKey,
     ),
@@ -29,7 +38,15 @@ export async function upload(
   const data = expectData(
     await graphql<{ createUpload: { id: string; url: string } }>(
       server.graphqlUrl,
-      `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url expiresAt } }`,
+      `
+        mutation ($input: CreateUploadInput!) {
+          createUpload(input: $input) {
+            id
+            url
+            expiresAt
+          }
+        }
+      `,
       { input: { kind, filename: `${kind.toLowerCase()}.bin`, size: bytes.length, buildId } },
       token,
     ),
@@ -50,7 +67,14 @@ export async function submitBuild(
   const data = expectData(
     await graphql<{ submitBuild: { id: string; status: string } }>(
       server.graphqlUrl,
-      `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id status } }`,
+      `
+        mutation ($input: SubmitBuildInput!) {
+          submitBuild(input: $input) {
+            id
+            status
+          }
+        }
+      `,
       { input: { platform, sourceUploadId, certsUploadId, ...rest } },
       token,
     ),
@@ -66,7 +90,17 @@ export async function registerWorker(
   const data = expectData(
     await graphql<{ registerWorker: { accessToken: string; expiresAt: string; worker: { id: string } } }>(
       server.graphqlUrl,
-      `mutation ($input: RegisterWorkerInput!) { registerWorker(input: $input) { accessToken expiresAt worker { id } } }`,
+      `
+        mutation ($input: RegisterWorkerInput!) {
+          registerWorker(input: $input) {
+            accessToken
+            expiresAt
+            worker {
+              id
+            }
+          }
+        }
+      `,
       { input: { name: input.name ?? 'mac-1', platforms: input.platforms ?? ['IOS', 'ANDROID'], workerId: input.workerId } },
       workerKey,
     ),
@@ -77,7 +111,16 @@ export async function registerWorker(
 export async function claim(server: TestServer, workerToken: string) {
   const result = await graphql<{ claimBuild: { id: string; sourceUrl: string; certsUrl: string | null; attempt: number } | null }>(
     server.graphqlUrl,
-    `mutation { claimBuild { id sourceUrl certsUrl attempt } }`,
+    `
+      mutation {
+        claimBuild {
+          id
+          sourceUrl
+          certsUrl
+          attempt
+        }
+      }
+    `,
     {},
     workerToken,
   );
@@ -87,7 +130,18 @@ export async function claim(server: TestServer, workerToken: string) {
 export async function heartbeat(server: TestServer, workerToken: string, buildId?: string, progress?: number) {
   return graphql<{ heartbeat: { cancelRequested: boolean; accessToken: string | null; build: { status: string } | null } }>(
     server.graphqlUrl,
-    `mutation ($buildId: ID, $progress: Int) { heartbeat(buildId: $buildId, progress: $progress) { cancelRequested accessToken expiresAt build { status } } }`,
+    `
+      mutation ($buildId: ID, $progress: Int) {
+        heartbeat(buildId: $buildId, progress: $progress) {
+          cancelRequested
+          accessToken
+          expiresAt
+          build {
+            status
+          }
+        }
+      }
+    `,
     { buildId, progress },
     workerToken,
   );
@@ -97,7 +151,15 @@ export async function complete(server: TestServer, workerToken: string, buildId:
   const resultUploadId = await upload(server, workerToken, 'RESULT', result, buildId);
   return graphql<{ completeBuild: { id: string; status: string; resultSha256: string } }>(
     server.graphqlUrl,
-    `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { id status resultSha256 } }`,
+    `
+      mutation ($buildId: ID!, $resultUploadId: ID!) {
+        completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
+          id
+          status
+          resultSha256
+        }
+      }
+    `,
     { buildId, resultUploadId },
     workerToken,
   );
@@ -105,7 +167,18 @@ export async function complete(server: TestServer, workerToken: string, buildId:
 
 export async function buildStatus(server: TestServer, buildId: string): Promise<string> {
   const data = expectData(
-    await graphql<{ build: { status: string } }>(server.graphqlUrl, `query ($id: ID!) { build(id: $id) { status } }`, { id: buildId }, server.adminKey),
+    await graphql<{ build: { status: string } }>(
+      server.graphqlUrl,
+      `
+        query ($id: ID!) {
+          build(id: $id) {
+            status
+          }
+        }
+      `,
+      { id: buildId },
+      server.adminKey,
+    ),
   );
   return data.build.status;
 }

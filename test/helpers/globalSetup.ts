@@ -58,11 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async function teardown() {
     try {
-      const leftovers = await adminQuery(
-        adminUrl,
-        `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
-        [testDatabasePrefix],
-      );
+      const leftovers = await adminQuery(adminUrl, `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [testDatabasePrefix]);
       await dropDatabases(adminUrl, [templateDatabase, ...leftovers.map((row) => String(row.datname))]);
     } finally {
       await cluster?.stop();

@@ -16,12 +16,7 @@ export interface GraphQLResult<T> {
 }
 
 /** POSTs one operation; `token` becomes `Authorization: Bearer <token>`. */
-export async function graphql<T = any>(
-  url: string,
-  query: string,
-  variables?: object,
-  token?: string,
-): Promise<GraphQLResult<T>> {
+export async function graphql<T = any>(url: string, query: string, variables?: object, token?: string): Promise<GraphQLResult<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {

@@ -44,13 +44,19 @@ export async function startTestCluster(): Promise<TestCluster> {
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=400',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=400',
       // Durability is worthless for a throwaway cluster; speed is not.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     onLog: (message) => {
       output.push(String(message));
@@ -67,8 +73,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     await cluster.stop().catch(() => undefined);
     await cleanUp();
     throw new Error(
-      `The embedded PostgreSQL for the tests did not start (${String(error ?? 'it exited early')}). ` +
-        `Its output:\n${output.join('')}`,
+      `The embedded PostgreSQL for the tests did not start (${String(error ?? 'it exited early')}). ` + `Its output:\n${output.join('')}`,
     );
   }
   return {

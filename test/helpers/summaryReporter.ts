@@ -39,11 +39,7 @@ export function summaryLine({ passed, failed }: RunCounts): string {
 
 /** Prints `N passed, N failed` as the last line of the run (test/run.ts keeps it last). */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(
-    testModules: ReadonlyArray<TestModule>,
-    unhandledErrors: ReadonlyArray<SerializedError>,
-    reason: TestRunEndReason,
-  ): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
     process.stdout.write(`\n${summaryLine(countResults(testModules, unhandledErrors, reason))}\n`);
   }
 }

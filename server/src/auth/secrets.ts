@@ -13,8 +13,7 @@ const randomSecret = () => randomBytes(32).toString('base64url');
 
 export const newApiKeySecret = () => `${API_KEY_PREFIX}${randomSecret()}`;
 
-export const newWorkerToken = (workerId: string) =>
-  `${WORKER_TOKEN_PREFIX}${workerId.replaceAll('-', '')}_${randomSecret()}`;
+export const newWorkerToken = (workerId: string) => `${WORKER_TOKEN_PREFIX}${workerId.replaceAll('-', '')}_${randomSecret()}`;
 
 export function hashSecret(credential: string): string {
   return createHash('sha256').update(credential).digest('hex');

@@ -18,7 +18,10 @@ interface Migration {
 
 export async function readMigrations(dir = migrationsDir): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name, 'migration.sql'), 'utf8');
@@ -83,9 +86,7 @@ export async function migrate(databaseUrl: string, log: Logger): Promise<string[
 
 /** True when every migration on disk is recorded as applied (for /readyz). */
 export async function migrationsApplied(query: (sql: string) => Promise<{ migration_name: string }[]>): Promise<boolean> {
-  const rows = await query(
-    'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-  );
+  const rows = await query('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL');
   const applied = new Set(rows.map((row) => row.migration_name));
   return (await readMigrations()).every((migration) => applied.has(migration.name));
 }

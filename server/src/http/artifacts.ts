@@ -42,8 +42,7 @@ export function createArtifactHandler(deps: ArtifactHandlerDeps) {
     if (req.method !== method) return refuse(req, res, 405, 'BAD_USER_INPUT', `Use ${method} on this URL`, { allow: method });
 
     const signature = deps.signer.verify(method, url.pathname, url.searchParams);
-    if (signature !== 'ok')
-      return refuse(req, res, 403, 'FORBIDDEN', signature === 'expired' ? 'signed URL expired' : 'invalid signature');
+    if (signature !== 'ok') return refuse(req, res, 403, 'FORBIDDEN', signature === 'expired' ? 'signed URL expired' : 'invalid signature');
 
     if (upload) return receiveUpload(deps, req, res, upload[1]!);
     return sendArtifact(deps, req, res, download![1]!, download![2] as ArtifactKind);
@@ -158,7 +157,14 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
  * it. So the whole answer is written at once with `Connection: close`, and the connection is ended
  * only once the body has been read and discarded, or after LINGER_MS for a client that keeps sending.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}) {
+function refuse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (req.complete || !hasBody) return sendError(res, status, code, message, headers);
   const text = JSON.stringify({ error: { code, message } });

@@ -11,6 +11,7 @@ export interface LockedBuild {
   attempt: number;
   maxAttempts: number;
   certsKey: string | null;
+  startedAt: Date | null;
 }
 
 export const ACTIVE_STATUSES: BuildStatus[] = ['ASSIGNED', 'BUILDING'];
@@ -19,7 +20,7 @@ export const FINISHED_STATUSES: BuildStatus[] = ['COMPLETED', 'FAILED', 'CANCELL
 /** Locks the build row for the rest of the transaction, so the checks below cannot go stale. */
 export async function lockBuild(tx: Tx, buildId: string): Promise<LockedBuild> {
   const rows = await tx.$queryRaw<LockedBuild[]>`
-    SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey"
+    SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt"
     FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
   if (!rows[0]) throw notFound('Build');
   return rows[0];

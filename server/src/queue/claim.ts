@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import { badInput, unauthenticated } from '../errors.ts';
 import { publish } from '../events/publish.ts';
+import { claimDuration, claims, queueWait, recordTransition } from '../metrics/metrics.ts';
 
 interface WorkerForClaim {
   status: string;
@@ -14,6 +15,7 @@ interface WorkerForClaim {
 interface ClaimedBuild {
   id: string;
   platform: Platform;
+  waitSeconds: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function claimBuild(
   options: { workerId: string; platforms?: Platform[] | null; timeoutMs: number },
 ): Promise<string | null> {
   const { workerId } = options;
+  const endTimer = claimDuration.startTimer();
   const claimed = await db.$transaction(
     async (tx) => {
       const [worker] = await tx.$queryRaw<WorkerForClaim[]>`
@@ -51,12 +54,12 @@ export async function claimBuild(
           UPDATE "Build" b SET status = 'ASSIGNED', "workerId" = ${workerId}::uuid, "assignedAt" = now(),
             "lastHeartbeatAt" = now(), attempt = b.attempt + 1, progress = 0
           FROM candidate WHERE b.id = candidate.id AND b.status = 'PENDING' AND b."workerId" IS NULL
-          RETURNING b.id, b.platform, b.attempt
+          RETURNING b.id, b.platform, b.attempt, extract(epoch FROM now() - b."submittedAt")::float8 AS "waitSeconds"
         ), event AS (
           INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
           SELECT id, 'PENDING', 'ASSIGNED', ${actor}, 'claimed, attempt ' || attempt FROM claimed
         )
-        SELECT id, platform FROM claimed`;
+        SELECT id, platform, "waitSeconds" FROM claimed`;
       await tx.worker.update({
         where: { id: workerId },
         data: { lastSeenAt: new Date(), ...(build ? { status: 'BUILDING' } : worker.status === 'OFFLINE' ? { status: 'IDLE' } : {}) },
@@ -68,6 +71,12 @@ export async function claimBuild(
     },
     { timeout: options.timeoutMs, maxWait: options.timeoutMs },
   );
+  endTimer();
+  claims.inc({ outcome: claimed ? 'claimed' : 'empty' });
+  if (claimed) {
+    recordTransition('PENDING', 'ASSIGNED');
+    queueWait.observe(claimed.waitSeconds);
+  }
   return claimed?.id ?? null;
 }
 

@@ -16,11 +16,7 @@ export const REPORTS_KEPT_PER_WORKER = 10;
 const MAX_CHECKS = 100;
 
 /** A worker's health report about itself. */
-export async function reportDiagnostics(
-  db: Database,
-  workerId: string,
-  input: { checks: DiagnosticCheckInput[]; system?: unknown },
-) {
+export async function reportDiagnostics(db: Database, workerId: string, input: { checks: DiagnosticCheckInput[]; system?: unknown }) {
   if (input.checks.length === 0 || input.checks.length > MAX_CHECKS) throw badInput(`checks must hold 1 to ${MAX_CHECKS} checks`);
   const checks = input.checks.map((check) => ({
     name: assertText(check.name, 100, 'check name'),

@@ -18,7 +18,12 @@ export async function completeBuild(
   await db.$transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     assertOwnActiveBuild(build, workerId);
-    const result = await consumeUpload(tx, input.resultUploadId, { kind: 'RESULT', createdByWorkerId: workerId, buildId }, 'resultUploadId');
+    const result = await consumeUpload(
+      tx,
+      input.resultUploadId,
+      { kind: 'RESULT', createdByWorkerId: workerId, buildId },
+      'resultUploadId',
+    );
     await transition(tx, build, {
       to: 'COMPLETED',
       actor: `worker:${workerId}`,

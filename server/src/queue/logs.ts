@@ -51,7 +51,7 @@ export async function appendBuildLogs(
 
   return db.$transaction(async (tx) => {
     const [build] = await tx.$queryRaw<LogState[]>`
-      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "logLineCount", "logByteCount", "logTruncated"
+      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt", "logLineCount", "logByteCount", "logTruncated"
       FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
     if (!build) throw notFound('Build');
     assertOwnActiveBuild(build, workerId);

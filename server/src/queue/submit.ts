@@ -4,6 +4,7 @@ import type { Platform } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { publishBuildChange } from '../events/publish.ts';
+import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
 import { consumeUpload } from './uploads.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
@@ -136,8 +137,15 @@ async function insertPendingBuild(
     throw queueFull(`The queue already holds ${pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   const build = await tx.build.create({ data: { ...data, status: 'PENDING', submittedById: submitter.apiKeyId } });
   await tx.buildEvent.create({
-    data: { buildId: build.id, fromStatus: null, toStatus: 'PENDING', actor: submitter.actor, reason: data.retryOfId ? 'retry' : 'submitted' },
+    data: {
+      buildId: build.id,
+      fromStatus: null,
+      toStatus: 'PENDING',
+      actor: submitter.actor,
+      reason: data.retryOfId ? 'retry' : 'submitted',
+    },
   });
   await publishBuildChange(tx, { buildId: build.id, status: 'PENDING', platform: build.platform, workerId: null });
+  recordTransition(null, 'PENDING');
   return build;
 }

@@ -34,7 +34,7 @@ export async function recordBuildTelemetry(
   }));
   return db.$transaction(async (tx) => {
     const [build] = await tx.$queryRaw<(LockedBuild & { telemetryCount: number })[]>`
-      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "telemetryCount"
+      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt", "telemetryCount"
       FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
     if (!build) throw notFound('Build');
     assertOwnActiveBuild(build, workerId);

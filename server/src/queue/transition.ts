@@ -4,6 +4,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict } from '../errors.ts';
 import type { LockedBuild } from './buildRows.ts';
 import { publishBuildChange } from '../events/publish.ts';
+import { recordTransition } from '../metrics/metrics.ts';
 
 export interface TransitionRequest {
   to: BuildStatus;
@@ -27,18 +28,14 @@ export async function transition(tx: Tx, build: LockedBuild, request: Transition
     data: { buildId: build.id, fromStatus: build.status, toStatus: request.to, actor: request.actor, reason: request.reason },
   });
   await publishBuildChange(tx, { buildId: build.id, status: request.to, platform: build.platform, workerId: build.workerId });
+  recordTransition(build.status, request.to, build.startedAt);
 }
 
 /**
  * Returns a build that lost its worker to the queue while attempts remain, else fails it.
  * Used by rescue, unregister, revoke and retryable failures alike.
  */
-export async function requeueOrFail(
-  tx: Tx,
-  build: LockedBuild,
-  actor: string,
-  reason: string,
-): Promise<BuildStatus> {
+export async function requeueOrFail(tx: Tx, build: LockedBuild, actor: string, reason: string): Promise<BuildStatus> {
   const attemptsRemain = build.attempt < build.maxAttempts;
   const to: BuildStatus = attemptsRemain ? 'PENDING' : 'FAILED';
   const now = new Date();

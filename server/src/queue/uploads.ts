@@ -43,7 +43,8 @@ export async function createUpload(
     assertOwnActiveBuild(build, principal.workerId);
     owner = { createdByWorkerId: principal.workerId, buildId };
   } else {
-    if (!isReader(principal) || principal.kind !== 'apiKey') throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
+    if (!isReader(principal) || principal.kind !== 'apiKey')
+      throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
     if (input.buildId) throw badInput('buildId is only for RESULT uploads');
     owner = { createdById: principal.apiKeyId };
   }

@@ -15,15 +15,13 @@ export const ApiKeyType = builder.prismaObject('ApiKey', {
   }),
 });
 
-const CreateApiKeyPayload = builder
-  .objectRef<Awaited<ReturnType<typeof createApiKey>>>('CreateApiKeyPayload')
-  .implement({
-    description: 'A new API key and its secret.',
-    fields: (t) => ({
-      apiKey: t.field({ type: ApiKeyType, description: 'The key.', resolve: (payload) => payload.apiKey }),
-      secret: t.exposeString('secret', { description: 'The bearer secret. It is shown this once: store it now.' }),
-    }),
-  });
+const CreateApiKeyPayload = builder.objectRef<Awaited<ReturnType<typeof createApiKey>>>('CreateApiKeyPayload').implement({
+  description: 'A new API key and its secret.',
+  fields: (t) => ({
+    apiKey: t.field({ type: ApiKeyType, description: 'The key.', resolve: (payload) => payload.apiKey }),
+    secret: t.exposeString('secret', { description: 'The bearer secret. It is shown this once: store it now.' }),
+  }),
+});
 
 builder.queryFields((t) => ({
   apiKeys: t.prismaField({

@@ -7,6 +7,7 @@ import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
 import { assertId } from '../queue/validate.ts';
 import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
+import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
 import { callingApiKey } from './principals.ts';
 import type { Context } from './context.ts';
@@ -23,14 +24,17 @@ function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind): string 
 const isAssignedWorker = (principal: Principal, build: { workerId: string | null; status: string }) =>
   principal.kind === 'worker' && build.workerId === principal.workerId && (ACTIVE_STATUSES as string[]).includes(build.status);
 
-const isReader = (principal: Principal) =>
-  principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER');
+const isReader = (principal: Principal) => principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER');
 
 export const BuildEventType = builder.prismaObject('BuildEvent', {
-  description: 'One transition in a build\'s timeline.',
+  description: "One transition in a build's timeline.",
   fields: (t) => ({
     id: t.id({ description: 'The event id, increasing in time.', resolve: (event) => String(event.id) }),
-    fromStatus: t.expose('fromStatus', { type: BuildStatusEnum, nullable: true, description: 'The status before; null for the submission.' }),
+    fromStatus: t.expose('fromStatus', {
+      type: BuildStatusEnum,
+      nullable: true,
+      description: 'The status before; null for the submission.',
+    }),
     toStatus: t.expose('toStatus', { type: BuildStatusEnum, description: 'The status after.' }),
     actor: t.exposeString('actor', { description: 'Who made it: `apiKey:<id>`, `worker:<id>` or `system`.' }),
     reason: t.exposeString('reason', { nullable: true, description: 'Why, when known (e.g. "heartbeat timed out").' }),
@@ -39,11 +43,11 @@ export const BuildEventType = builder.prismaObject('BuildEvent', {
 });
 
 export const BuildTelemetryType = builder.prismaObject('BuildTelemetry', {
-  description: 'A machine-readable event from a build\'s worker: a stage, a resource sample, a cache hit.',
+  description: "A machine-readable event from a build's worker: a stage, a resource sample, a cache hit.",
   fields: (t) => ({
     at: t.expose('at', { type: 'DateTime', description: 'When the worker observed it.' }),
     kind: t.exposeString('kind', { description: 'What kind of event, e.g. `stage.started` or `sample.cpu`.' }),
-    data: t.expose('data', { type: 'JSON', description: 'The event\'s fields.' }),
+    data: t.expose('data', { type: 'JSON', description: "The event's fields." }),
   }),
 });
 
@@ -59,14 +63,17 @@ export const BuildType = builder.prismaObject('Build', {
     metadata: t.expose('metadata', { type: 'JSON', description: 'What the submitter said of it: app name, version, profile, git ref…' }),
     sourceSize: t.expose('sourceSize', { type: 'ByteSize', description: 'Size of the source archive.' }),
     sourceSha256: t.exposeString('sourceSha256', { description: 'SHA-256 of the source archive, hex.' }),
-    hasCerts: t.boolean({ description: 'Whether it was submitted with signing certificates.', resolve: (build) => build.certsSha256 !== null }),
+    hasCerts: t.boolean({
+      description: 'Whether it was submitted with signing certificates.',
+      resolve: (build) => build.certsSha256 !== null,
+    }),
     resultSize: t.expose('resultSize', { type: 'ByteSize', nullable: true, description: 'Size of the result artifact, once completed.' }),
     resultSha256: t.exposeString('resultSha256', { nullable: true, description: 'SHA-256 of the result artifact, hex.' }),
     submittedAt: t.expose('submittedAt', { type: 'DateTime', description: 'When it was queued.' }),
     assignedAt: t.expose('assignedAt', { type: 'DateTime', nullable: true, description: 'When its current attempt was claimed.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When its worker started it.' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it completed, failed or was cancelled.' }),
-    lastHeartbeatAt: t.expose('lastHeartbeatAt', { type: 'DateTime', nullable: true, description: 'Its worker\'s last heartbeat for it.' }),
+    lastHeartbeatAt: t.expose('lastHeartbeatAt', { type: 'DateTime', nullable: true, description: "Its worker's last heartbeat for it." }),
     progress: t.exposeInt('progress', { description: 'Percent done, as its worker reports (0–100).' }),
     attempt: t.exposeInt('attempt', { description: 'How many times it has been claimed.' }),
     maxAttempts: t.exposeInt('maxAttempts', { description: 'How many claims it may have before a lost worker fails it.' }),
@@ -84,7 +91,7 @@ export const BuildType = builder.prismaObject('Build', {
     submittedBy: t.relation('submittedBy', { nullable: true, description: 'The API key that submitted it.' }),
     events: t.relation('events', { description: 'Its timeline, oldest first.', query: { orderBy: { id: 'asc' } } }),
     telemetry: t.relation('telemetry', {
-      description: 'Its worker\'s telemetry events, oldest first.',
+      description: "Its worker's telemetry events, oldest first.",
       args: { first: t.arg.int({ description: 'How many events (at most 1000).', defaultValue: 100 }) },
       query: (args) => ({ orderBy: { id: 'asc' }, take: Math.min(Math.max(args.first ?? 100, 0), 1000) }),
     }),
@@ -242,7 +249,7 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-type BuildUpdate = { buildId: string; status: (typeof BuildStatusEnum.$inferType) };
+type BuildUpdate = { buildId: string; status: typeof BuildStatusEnum.$inferType };
 
 const BuildUpdatedEvent = builder.objectRef<BuildUpdate>('BuildUpdatedEvent').implement({
   description: 'A build changed: its status as of this change, and the build as it is now.',
@@ -266,9 +273,12 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: false, description: 'Only this build.' }) },
     subscribe: (_root, args, ctx) => {
       const id = args.id == null ? null : assertId(String(args.id), 'id');
-      return pipe(
-        ctx.services.bus.pubsub.subscribe('buildUpdated'),
-        filter((event) => id === null || event.buildId === id),
+      return trackSubscription(
+        'buildUpdated',
+        pipe(
+          ctx.services.bus.pubsub.subscribe('buildUpdated'),
+          filter((event) => id === null || event.buildId === id),
+        ),
       );
     },
     resolve: (event) => ({ buildId: event.buildId, status: event.status }),

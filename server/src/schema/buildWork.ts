@@ -6,6 +6,7 @@ import { claimBuild } from '../queue/claim.ts';
 import { completeBuild, failBuild } from '../queue/finish.ts';
 import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
 import { recordBuildTelemetry } from '../queue/telemetry.ts';
+import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
 import { callingWorker } from './principals.ts';
 import { PlatformEnum } from './scalars.ts';
@@ -22,7 +23,10 @@ const HeartbeatPayload = builder.objectRef<HeartbeatResult>('HeartbeatPayload').
       resolve: (query, payload) => (payload.buildId ? database().build.findUnique({ ...query, where: { id: payload.buildId } }) : null),
     }),
     cancelRequested: t.exposeBoolean('cancelRequested', { description: 'The build was cancelled: stop it now.' }),
-    accessToken: t.exposeString('accessToken', { nullable: true, description: 'A new access token, when the current one is close to expiry.' }),
+    accessToken: t.exposeString('accessToken', {
+      nullable: true,
+      description: 'A new access token, when the current one is close to expiry.',
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When the new access token expires.' }),
   }),
 });
@@ -166,21 +170,26 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       const worker = callingWorker(ctx);
       const registered = await database().worker.findUniqueOrThrow({ where: { id: worker.workerId }, select: { platforms: true } });
-      const platforms = args.platforms?.length ? args.platforms.filter((platform) => registered.platforms.includes(platform)) : registered.platforms;
-      return ctx.services.bus.jobs.subscribe(worker.workerId, platforms);
+      const platforms = args.platforms?.length
+        ? args.platforms.filter((platform) => registered.platforms.includes(platform))
+        : registered.platforms;
+      return trackSubscription('jobAvailable', ctx.services.bus.jobs.subscribe(worker.workerId, platforms));
     },
     resolve: (job) => job,
   }),
   buildTelemetryRecorded: t.field({
     type: BuildTelemetryRecordedEvent,
-    description: 'A build\'s telemetry as its worker records it, batch by batch.',
+    description: "A build's telemetry as its worker records it, batch by batch.",
     authScopes: { reader: true },
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
       const buildId = assertId(String(args.buildId), 'buildId');
-      return pipe(
-        ctx.services.bus.pubsub.subscribe('buildTelemetryRecorded'),
-        filter((event) => event.buildId === buildId),
+      return trackSubscription(
+        'buildTelemetryRecorded',
+        pipe(
+          ctx.services.bus.pubsub.subscribe('buildTelemetryRecorded'),
+          filter((event) => event.buildId === buildId),
+        ),
       );
     },
     resolve: (event) => event,

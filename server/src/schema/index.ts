@@ -11,6 +11,8 @@ import './me.ts';
 
 builder.queryType({ description: 'Reads: builds, workers, logs, statistics and keys.' });
 builder.mutationType({ description: 'Changes: submitting and steering builds, the worker protocol, keys.' });
-builder.subscriptionType({ description: 'Live feeds over graphql-ws (or SSE): wake-ups and instructions for workers, changes for the console.' });
+builder.subscriptionType({
+  description: 'Live feeds over graphql-ws (or SSE): wake-ups and instructions for workers, changes for the console.',
+});
 
 export const schema = builder.toSchema();

@@ -3,12 +3,13 @@ import { database } from '../db/client.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult } from '../queue/logs.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
+import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
 import { callingWorker } from './principals.ts';
 import { LogLevelEnum } from './scalars.ts';
 
 export const BuildLogType = builder.prismaObject('BuildLog', {
-  description: 'One line of a build\'s log.',
+  description: "One line of a build's log.",
   fields: (t) => ({
     seq: t.exposeInt('seq', { description: 'Its place in the log: 1, 2, 3… with no gaps.' }),
     level: t.expose('level', { type: LogLevelEnum, description: 'Its severity.' }),
@@ -29,9 +30,13 @@ const BuildLogInput = builder.inputType('BuildLogInput', {
 const AppendBuildLogsPayload = builder.objectRef<AppendResult>('AppendBuildLogsPayload').implement({
   description: 'The answer to appendBuildLogs.',
   fields: (t) => ({
-    nextSeq: t.exposeInt('nextSeq', { description: 'The seq the next batch must start at. When the batch did not start there, nothing was stored.' }),
+    nextSeq: t.exposeInt('nextSeq', {
+      description: 'The seq the next batch must start at. When the batch did not start there, nothing was stored.',
+    }),
     accepted: t.exposeInt('accepted', { description: 'How many lines of the batch were stored.' }),
-    truncated: t.exposeBoolean('truncated', { description: 'The build reached its log bound: a truncation marker was stored and later lines are refused.' }),
+    truncated: t.exposeBoolean('truncated', {
+      description: 'The build reached its log bound: a truncation marker was stored and later lines are refused.',
+    }),
   }),
 });
 
@@ -41,7 +46,7 @@ builder.queryFields((t) => ({
   buildLogs: t.connection(
     {
       type: BuildLogType,
-      description: 'A build\'s log lines in seq order, after a seq or a cursor.',
+      description: "A build's log lines in seq order, after a seq or a cursor.",
       authScopes: { reader: true, worker: true },
       args: {
         buildId: t.arg.id({ required: true, description: 'The build.' }),
@@ -117,14 +122,17 @@ const BuildLogAppendedEvent = builder.objectRef<LogAppended>('BuildLogAppendedEv
 builder.subscriptionFields((t) => ({
   buildLogAppended: t.field({
     type: BuildLogAppendedEvent,
-    description: 'A build\'s log lines as they are stored, batch by batch, in order.',
+    description: "A build's log lines as they are stored, batch by batch, in order.",
     authScopes: { reader: true },
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
       const buildId = assertId(String(args.buildId), 'buildId');
-      return pipe(
-        ctx.services.bus.pubsub.subscribe('buildLogAppended'),
-        filter((event) => event.buildId === buildId),
+      return trackSubscription(
+        'buildLogAppended',
+        pipe(
+          ctx.services.bus.pubsub.subscribe('buildLogAppended'),
+          filter((event) => event.buildId === buildId),
+        ),
       );
     },
     resolve: (event) => event,

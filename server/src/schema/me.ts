@@ -16,15 +16,19 @@ type Caller = Exclude<Principal, { kind: 'anonymous' }>;
 const Me = builder.objectRef<Caller>('Me').implement({
   description: 'Who is calling.',
   fields: (t) => ({
-    kind: t.field({ type: CallerKind, description: 'The kind of credential.', resolve: (me) => (me.kind === 'apiKey' ? 'API_KEY' : 'WORKER') }),
+    kind: t.field({
+      type: CallerKind,
+      description: 'The kind of credential.',
+      resolve: (me) => (me.kind === 'apiKey' ? 'API_KEY' : 'WORKER'),
+    }),
     role: t.field({
       type: ApiKeyRoleEnum,
       nullable: true,
-      description: 'The API key\'s role; null for a worker.',
+      description: "The API key's role; null for a worker.",
       resolve: (me) => (me.kind === 'apiKey' ? me.role : null),
     }),
     name: t.string({
-      description: 'The API key\'s or the worker\'s name.',
+      description: "The API key's or the worker's name.",
       resolve: async (me) =>
         me.kind === 'apiKey' ? me.name : (await database().worker.findUniqueOrThrow({ where: { id: me.workerId } })).name,
     }),

@@ -58,9 +58,9 @@ function describedEnum<T extends string>(
   description: string,
   valueDescriptions: Record<T, string>,
 ) {
-  const values = Object.fromEntries(
-    Object.entries<string>(valueDescriptions).map(([value, text]) => [value, { description: text }]),
-  ) as { [K in T]: { description: string } };
+  const values = Object.fromEntries(Object.entries<string>(valueDescriptions).map(([value, text]) => [value, { description: text }])) as {
+    [K in T]: { description: string };
+  };
   return builder.enumType(name, { description, values });
 }
 

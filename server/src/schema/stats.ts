@@ -1,5 +1,6 @@
 import { database } from '../db/client.ts';
 import { queueStats, type Percentiles, type QueueStats } from '../queue/stats.ts';
+import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
 import { BuildStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
 
@@ -62,7 +63,7 @@ builder.subscriptionFields((t) => ({
     type: QueueStatsType,
     description: 'queueStats, pushed when it changes (at most about once a second).',
     authScopes: { reader: true },
-    subscribe: (_root, _args, ctx) => ctx.services.bus.queueStats.subscribe(),
+    subscribe: (_root, _args, ctx) => trackSubscription('queueStats', ctx.services.bus.queueStats.subscribe()),
     resolve: (stats) => stats,
   }),
 }));

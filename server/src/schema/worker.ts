@@ -6,6 +6,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
 import { assertId } from '../queue/validate.ts';
 import { drainWorker, registerWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
+import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
 import { callingApiKey, callingWorker } from './principals.ts';
 import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
@@ -13,7 +14,7 @@ import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.
 type StoredCheck = { name: string; status: 'OK' | 'WARN' | 'FAIL'; message: string | null };
 
 const DiagnosticCheck = builder.objectRef<StoredCheck>('DiagnosticCheck').implement({
-  description: 'One check of a worker\'s health.',
+  description: "One check of a worker's health.",
   fields: (t) => ({
     name: t.exposeString('name', { description: 'What was checked, e.g. `disk-space` or `xcode`.' }),
     status: t.expose('status', { type: DiagnosticStatusEnum, description: 'The outcome.' }),
@@ -22,7 +23,7 @@ const DiagnosticCheck = builder.objectRef<StoredCheck>('DiagnosticCheck').implem
 });
 
 export const DiagnosticReportType = builder.prismaObject('DiagnosticReport', {
-  description: 'A worker\'s health report about itself.',
+  description: "A worker's health report about itself.",
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The report id.' }),
     at: t.expose('at', { type: 'DateTime', description: 'When it was reported.' }),
@@ -41,13 +42,15 @@ export const WorkerType = builder.prismaObject('Worker', {
   description: 'A build machine registered with the controller.',
   // Key holders see the workers their fields lead to (a WORKER key, the one it registers); a
   // worker sees itself.
-  authScopes: (worker, ctx) =>
-    ctx.principal.kind === 'apiKey' || (ctx.principal.kind === 'worker' && ctx.principal.workerId === worker.id),
+  authScopes: (worker, ctx) => ctx.principal.kind === 'apiKey' || (ctx.principal.kind === 'worker' && ctx.principal.workerId === worker.id),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The worker id.' }),
     name: t.exposeString('name', { description: 'Its name, e.g. the host name.' }),
     platforms: t.expose('platforms', { type: [PlatformEnum], description: 'What it builds for.' }),
-    capabilities: t.expose('capabilities', { type: 'JSON', description: 'What it reported of itself: Xcode, macOS, CPU, memory, agent version.' }),
+    capabilities: t.expose('capabilities', {
+      type: 'JSON',
+      description: 'What it reported of itself: Xcode, macOS, CPU, memory, agent version.',
+    }),
     status: t.expose('status', { type: WorkerStatusEnum, description: 'What it is doing.' }),
     maxConcurrentBuilds: t.exposeInt('maxConcurrentBuilds', { description: 'How many builds it runs at once.' }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', description: 'Its last contact.' }),
@@ -118,19 +121,17 @@ const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
   }),
 });
 
-const RegisterWorkerPayload = builder
-  .objectRef<Awaited<ReturnType<typeof registerWorker>>>('RegisterWorkerPayload')
-  .implement({
-    description: 'A registered worker and its access token.',
-    fields: (t) => ({
-      worker: t.field({ type: WorkerType, description: 'The worker.', resolve: (payload) => payload.worker }),
-      accessToken: t.exposeString('accessToken', { description: 'The worker\'s bearer token for every later call; keep it secret.' }),
-      expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When it expires; heartbeats hand out a new one before then.' }),
-    }),
-  });
+const RegisterWorkerPayload = builder.objectRef<Awaited<ReturnType<typeof registerWorker>>>('RegisterWorkerPayload').implement({
+  description: 'A registered worker and its access token.',
+  fields: (t) => ({
+    worker: t.field({ type: WorkerType, description: 'The worker.', resolve: (payload) => payload.worker }),
+    accessToken: t.exposeString('accessToken', { description: "The worker's bearer token for every later call; keep it secret." }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When it expires; heartbeats hand out a new one before then.' }),
+  }),
+});
 
 const DiagnosticCheckInput = builder.inputType('DiagnosticCheckInput', {
-  description: 'One check of a worker\'s health.',
+  description: "One check of a worker's health.",
   fields: (t) => ({
     name: t.string({ required: true, description: 'What was checked.' }),
     status: t.field({ type: DiagnosticStatusEnum, required: true, description: 'The outcome.' }),
@@ -139,7 +140,7 @@ const DiagnosticCheckInput = builder.inputType('DiagnosticCheckInput', {
 });
 
 const ReportDiagnosticsInput = builder.inputType('ReportDiagnosticsInput', {
-  description: 'A worker\'s health report about itself.',
+  description: "A worker's health report about itself.",
   fields: (t) => ({
     checks: t.field({ type: [DiagnosticCheckInput], required: true, description: 'The checks, 1 to 100.' }),
     system: t.field({ type: 'JSON', required: false, description: 'System facts as a JSON object.' }),
@@ -244,9 +245,12 @@ builder.subscriptionFields((t) => ({
       if (!workerId) throw badInput('workerId is required for an admin');
       if (principal.kind === 'worker' && requested && requested !== principal.workerId)
         throw forbidden('A worker hears only its own events');
-      return pipe(
-        ctx.services.bus.pubsub.subscribe('workerEvents'),
-        filter((event) => event.workerId === workerId),
+      return trackSubscription(
+        'workerEvents',
+        pipe(
+          ctx.services.bus.pubsub.subscribe('workerEvents'),
+          filter((event) => event.workerId === workerId),
+        ),
       );
     },
     resolve: (event) => event,
@@ -258,9 +262,12 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: false, description: 'Only this worker.' }) },
     subscribe: (_root, args, ctx) => {
       const id = args.id == null ? null : assertId(String(args.id), 'id');
-      return pipe(
-        ctx.services.bus.pubsub.subscribe('workerUpdated'),
-        filter((event) => id === null || event.workerId === id),
+      return trackSubscription(
+        'workerUpdated',
+        pipe(
+          ctx.services.bus.pubsub.subscribe('workerUpdated'),
+          filter((event) => id === null || event.workerId === id),
+        ),
       );
     },
     resolve: (event) => ({ workerId: event.workerId }),

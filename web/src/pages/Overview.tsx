@@ -4,12 +4,31 @@ import { graphql } from '../gql/index.ts';
 const OverviewQuery = graphql(`
   query Overview {
     queueStats {
-      builds { status platform count }
-      workers { status count }
+      builds {
+        status
+        platform
+        count
+      }
+      workers {
+        status
+        count
+      }
       finishedToday
     }
     builds(first: 20) {
-      edges { node { id platform status progress submittedAt metadata worker { name } } }
+      edges {
+        node {
+          id
+          platform
+          status
+          progress
+          submittedAt
+          metadata
+          worker {
+            name
+          }
+        }
+      }
     }
   }
 `);

@@ -1,0 +1,108 @@
+// Process figures from /proc: RSS of the server, and CPU time of the server, the PostgreSQL
+// cluster and this client, so each scenario says which of them the 2 cores went to.
+import { readdirSync, readFileSync } from 'node:fs';
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** VmRSS of a process in KiB. */
+export function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`/proc/${pid}/status has no VmRSS`);
+  return Number(match[1]);
+}
+
+interface StatFields {
+  ppid: number;
+  /** utime + stime in seconds. */
+  own: number;
+  /** cutime + cstime in seconds: children that exited and were waited for. */
+  children: number;
+}
+
+function readStat(pid: number): StatFields | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name is in parentheses and may hold spaces: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const at = (field: number) => Number(fields[field - 3]);
+  return { ppid: at(4), own: (at(14) + at(15)) / CLOCK_TICKS_PER_SECOND, children: (at(16) + at(17)) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** CPU seconds (user + system) a process has used so far, its threads included. */
+export function cpuSeconds(pid: number): number {
+  return readStat(pid)?.own ?? Number.NaN;
+}
+
+/**
+ * CPU seconds of a PostgreSQL cluster: the postmaster, its live children (backends, background
+ * workers) and the children it already reaped.
+ */
+export function clusterCpuSeconds(postmasterPid: number): number {
+  const postmaster = readStat(postmasterPid);
+  if (!postmaster) return Number.NaN;
+  let total = postmaster.own + postmaster.children;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat?.ppid === postmasterPid) total += stat.own;
+  }
+  return total;
+}
+
+/** The postmaster listening on `port` on this machine, found by its command line (embedded cluster only). */
+export function findPostmaster(port: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!argv[0]?.endsWith('/postgres')) continue;
+    const portIndex = argv.indexOf('-p');
+    if (portIndex >= 0 && argv[portIndex + 1] === String(port)) return Number(entry);
+  }
+  return undefined;
+}
+
+/** This process's own CPU seconds (user + system). */
+export function selfCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+export function loadAverage(): number[] {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU used over a stretch of wall time by the given processes, as % of one core. Take a
+ * snapshot before, call `end()` after.
+ */
+export class CpuMeter {
+  #startedAt = performance.now();
+  #start: Record<string, number>;
+
+  constructor(private readonly sources: Record<string, () => number>) {
+    this.#start = Object.fromEntries(Object.entries(sources).map(([name, read]) => [name, read()]));
+  }
+
+  end(): { seconds: number; percent: Record<string, number> } {
+    const seconds = (performance.now() - this.#startedAt) / 1000;
+    const percent: Record<string, number> = {};
+    for (const [name, read] of Object.entries(this.sources)) {
+      percent[name] = Math.round(((read() - this.#start[name]!) / seconds) * 1000) / 10;
+    }
+    return { seconds, percent };
+  }
+}

@@ -1,0 +1,71 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BuildStatus } from '../generated/prisma/enums.ts';
+
+/**
+ * The process's Prometheus metrics. One server process is one app, so one registry per process;
+ * domain functions record into it directly, as they record into the database.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'free_agent_process_' });
+
+const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const durationBuckets = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+
+export const claims = new Counter({
+  name: 'free_agent_claims_total',
+  help: 'claimBuild calls by outcome: claimed, or empty (nothing to claim for this worker).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const claimDuration = new Histogram({
+  name: 'free_agent_claim_duration_seconds',
+  help: 'Time to run the claim transaction.',
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const transitions = new Counter({
+  name: 'free_agent_build_transitions_total',
+  help: 'Build status transitions made by this process.',
+  labelNames: ['from', 'to'] as const,
+  registers: [registry],
+});
+
+export const queueWait = new Histogram({
+  name: 'free_agent_queue_wait_seconds',
+  help: 'Time from submission (or requeue) to claim.',
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+  registers: [registry],
+});
+
+export const buildDuration = new Histogram({
+  name: 'free_agent_build_duration_seconds',
+  help: 'Time from start to finish of builds, by final status.',
+  labelNames: ['status'] as const,
+  buckets: durationBuckets,
+  registers: [registry],
+});
+
+export const openSubscriptions = new Gauge({
+  name: 'free_agent_subscriptions',
+  help: 'Open GraphQL subscriptions on this process, by field.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export function recordTransition(from: BuildStatus | null, to: BuildStatus, startedAt?: Date | null): void {
+  transitions.inc({ from: from ?? 'NONE', to });
+  if (startedAt && (to === 'COMPLETED' || to === 'FAILED' || to === 'CANCELLED'))
+    buildDuration.observe({ status: to }, (Date.now() - startedAt.getTime()) / 1000);
+}
+
+/** Counts a subscription as open for as long as its client listens. */
+export async function* trackSubscription<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  openSubscriptions.inc({ kind });
+  try {
+    yield* source;
+  } finally {
+    openSubscriptions.dec({ kind });
+  }
+}
