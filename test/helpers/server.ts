@@ -67,7 +67,9 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
     ...options.env,
   };
 
-  const child = spawn(process.execPath, ['--import', 'tsx', serverMain], {
+  // SERVER_CPU_PROF=<dir> profiles every server a test starts (node --cpu-prof), for performance work.
+  const profile = process.env.SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', serverMain], {
     cwd: serverDir,
     env,
     detached: true,

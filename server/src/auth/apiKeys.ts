@@ -1,6 +1,7 @@
 import type { Database } from '../db/client.ts';
 import type { ApiKeyRole } from '../generated/prisma/enums.ts';
 import { conflict, notFound } from '../errors.ts';
+import { publish } from '../events/publish.ts';
 import { assertId, assertText } from '../queue/validate.ts';
 import { hashSecret, newApiKeySecret } from './secrets.ts';
 
@@ -25,6 +26,8 @@ export async function revokeApiKey(db: Database, id: string) {
       const admins = await tx.apiKey.count({ where: { role: 'ADMIN', revokedAt: null } });
       if (admins <= 1) throw conflict('This is the last ADMIN key; create another before revoking it');
     }
-    return tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
+    const revoked = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
+    await publish(tx, { topic: 'credentialsChanged', apiKeyId: keyId });
+    return revoked;
   });
 }

@@ -1,6 +1,7 @@
 import { createPubSub } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
+import { CredentialCache } from '../auth/credentialCache.ts';
 import { JobDispatcher } from './jobDispatcher.ts';
 import type { LocalEvent } from './postgresEventTarget.ts';
 import { PostgresEventTarget } from './postgresEventTarget.ts';
@@ -15,7 +16,13 @@ export async function startEventBus(listenUrl: string, db: Database, log: Logger
   const pubsub = createPubSub<Topics>({ eventTarget: target as never });
   const jobs = new JobDispatcher(db, target, log);
   const queueStats = new QueueStatsFeed(db, target, log);
+  const credentials = new CredentialCache();
+  target.addEventListener('credentialsChanged', (event) =>
+    credentials.evict((event as CustomEvent<{ workerId?: string; apiKeyId?: string }>).detail),
+  );
+  target.addEventListener('resync', () => credentials.clear());
   return {
+    credentials,
     target,
     pubsub,
     jobs,

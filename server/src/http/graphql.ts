@@ -41,7 +41,8 @@ export function createGraphqlHandler(services: Services) {
     graphiql: { title: 'Free Agent', defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer <your key>' }) },
     // Over graphql-ws the socket authenticated once and hands its principal in.
     context: async (initial: { request?: Request; principal?: Principal }) => ({
-      principal: initial.principal ?? (await authenticate(database(), initial.request?.headers.get('authorization'))),
+      principal:
+        initial.principal ?? (await authenticate(database(), initial.request?.headers.get('authorization'), services.bus.credentials)),
       services,
     }),
     maskedErrors: {

@@ -44,7 +44,7 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
     {
       onConnect: async (ctx) => {
         try {
-          const principal = await authenticate(database(), authorizationOf(ctx.connectionParams));
+          const principal = await authenticate(database(), authorizationOf(ctx.connectionParams), bus.credentials);
           ctx.extra.principal = principal;
           open += 1;
           if (principal.kind === 'worker') {

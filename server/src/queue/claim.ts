@@ -1,7 +1,7 @@
 import type { Database } from '../db/client.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import { badInput, unauthenticated } from '../errors.ts';
-import { publish } from '../events/publish.ts';
+import { EVENT_CHANNEL } from '../events/publish.ts';
 import { claimDuration, claims, queueWait, recordTransition } from '../metrics/metrics.ts';
 
 interface WorkerForClaim {
@@ -44,6 +44,8 @@ export async function claimBuild(
         return null;
       }
       const actor = `worker:${workerId}`;
+      // One statement: pick, assign, record the timeline event, update the worker and raise the
+      // events (their JSON is the BusEvent shape of events/publish.ts, built in SQL).
       const [build] = await tx.$queryRaw<ClaimedBuild[]>`
         WITH candidate AS (
           SELECT id FROM "Build"
@@ -58,16 +60,17 @@ export async function claimBuild(
         ), event AS (
           INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
           SELECT id, 'PENDING', 'ASSIGNED', ${actor}, 'claimed, attempt ' || attempt FROM claimed
+        ), seen AS (
+          UPDATE "Worker" SET "lastSeenAt" = now(), status = CASE
+            WHEN EXISTS (SELECT 1 FROM claimed) THEN 'BUILDING'::"WorkerStatus"
+            WHEN status = 'OFFLINE' THEN 'IDLE'::"WorkerStatus" ELSE status END
+          WHERE id = ${workerId}::uuid
         )
-        SELECT id, platform, "waitSeconds" FROM claimed`;
-      await tx.worker.update({
-        where: { id: workerId },
-        data: { lastSeenAt: new Date(), ...(build ? { status: 'BUILDING' } : worker.status === 'OFFLINE' ? { status: 'IDLE' } : {}) },
-      });
-      if (!build) return null;
-      await publish(tx, { topic: 'buildUpdated', buildId: build.id, status: 'ASSIGNED' });
-      await publish(tx, { topic: 'workerUpdated', workerId });
-      return build;
+        SELECT id, platform, "waitSeconds",
+          pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'buildUpdated'::text, 'buildId', id, 'status', 'ASSIGNED'::text)::text)::text AS "notifiedBuild",
+          pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'workerUpdated'::text, 'workerId', ${workerId}::text)::text)::text AS "notifiedWorker"
+        FROM claimed`;
+      return build ?? null;
     },
     { timeout: options.timeoutMs, maxWait: options.timeoutMs },
   );

@@ -1,11 +1,11 @@
-import type { Database, Tx } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { conflict } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { assertOwnActiveBuild, lockBuild } from './buildRows.ts';
 import { requeueOrFail, transition } from './transition.ts';
 import { consumeUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
-import { refreshWorkerStatus } from './workerStatus.ts';
+import { refreshWorkerStatus, settleWorkerAfterBuild } from './workerStatus.ts';
 
 /** The worker finished the build and uploaded its result. */
 export async function completeBuild(
@@ -15,7 +15,7 @@ export async function completeBuild(
   input: { buildId: string; resultUploadId: string },
 ): Promise<void> {
   const buildId = assertId(input.buildId, 'buildId');
-  await db.$transaction(async (tx) => {
+  const hadCerts = await db.$transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     assertOwnActiveBuild(build, workerId);
     const result = await consumeUpload(
@@ -29,10 +29,10 @@ export async function completeBuild(
       actor: `worker:${workerId}`,
       data: { finishedAt: new Date(), progress: 100, resultKey: result.key, resultSize: result.size, resultSha256: result.sha256 },
     });
-    await countOutcome(tx, workerId, 'buildsCompleted');
-    await refreshWorkerStatus(tx, [workerId]);
+    await settleWorkerAfterBuild(tx, workerId, 'completed');
+    return build.certsKey !== null;
   });
-  await purgeFinishedCerts(db, storage, [buildId]);
+  if (hadCerts) await purgeFinishedCerts(db, storage, [buildId]);
 }
 
 /** The worker gave up on the build; a retryable failure goes back to the queue while attempts remain. */
@@ -44,22 +44,22 @@ export async function failBuild(
 ) {
   const buildId = assertId(input.buildId, 'buildId');
   const message = assertText(input.message, 10_000, 'message');
-  await db.$transaction(async (tx) => {
+  const hadCerts = await db.$transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     assertOwnActiveBuild(build, workerId);
     const actor = `worker:${workerId}`;
     if (input.retryable) await requeueOrFail(tx, build, actor, message);
     else await transition(tx, build, { to: 'FAILED', actor, reason: message, data: { finishedAt: new Date(), errorMessage: message } });
-    await countOutcome(tx, workerId, 'buildsFailed');
-    await refreshWorkerStatus(tx, [workerId]);
+    await settleWorkerAfterBuild(tx, workerId, 'failed');
+    return build.certsKey !== null;
   });
-  await purgeFinishedCerts(db, storage, [buildId]);
+  if (hadCerts) await purgeFinishedCerts(db, storage, [buildId]);
 }
 
 /** Stops a build that has not finished; its worker is told at once through its events and heartbeat. */
 export async function cancelBuild(db: Database, storage: ObjectStorage, actor: string, id: string, reason?: string | null) {
   const buildId = assertId(id, 'id');
-  await db.$transaction(async (tx) => {
+  const hadCerts = await db.$transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     if (!['PENDING', 'ASSIGNED', 'BUILDING'].includes(build.status))
       throw conflict(`A ${build.status} build cannot be cancelled`, { status: build.status });
@@ -71,13 +71,9 @@ export async function cancelBuild(db: Database, storage: ObjectStorage, actor: s
       data: { finishedAt: now, cancelRequestedAt: now },
     });
     await refreshWorkerStatus(tx, [build.workerId]);
+    return build.certsKey !== null;
   });
-  await purgeFinishedCerts(db, storage, [buildId]);
-}
-
-/** Counters are incremented in SQL, never read-modify-write. */
-async function countOutcome(tx: Tx, workerId: string, counter: 'buildsCompleted' | 'buildsFailed') {
-  await tx.worker.update({ where: { id: workerId }, data: { [counter]: { increment: 1 } } });
+  if (hadCerts) await purgeFinishedCerts(db, storage, [buildId]);
 }
 
 /**

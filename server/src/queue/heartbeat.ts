@@ -91,7 +91,10 @@ async function rotateTokenIfDue(tx: Tx, settings: TokenSettings, worker: WorkerP
       previousTokenValidUntil: new Date(Math.min(Date.now() + settings.workerTokenGraceSeconds * 1000, worker.tokenExpiresAt.getTime())),
     },
   });
-  return count === 1 ? issued : null;
+  if (count !== 1) return null;
+  // The old token now lives only for the grace period: other processes must not trust it longer.
+  await publish(tx, { topic: 'credentialsChanged', workerId: worker.workerId });
+  return issued;
 }
 
 export function issueWorkerToken(workerId: string, settings: Pick<Config, 'workerTokenTtlSeconds'>) {

@@ -3,7 +3,7 @@ import type { Database, Tx } from '../db/client.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
-import { publishBuildChange } from '../events/publish.ts';
+import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
 import { consumeUpload } from './uploads.ts';
@@ -136,16 +136,14 @@ async function insertPendingBuild(
   if (pending >= settings.maxPendingBuilds)
     throw queueFull(`The queue already holds ${pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   const build = await tx.build.create({ data: { ...data, status: 'PENDING', submittedById: submitter.apiKeyId } });
-  await tx.buildEvent.create({
-    data: {
-      buildId: build.id,
-      fromStatus: null,
-      toStatus: 'PENDING',
-      actor: submitter.actor,
-      reason: data.retryOfId ? 'retry' : 'submitted',
-    },
-  });
-  await publishBuildChange(tx, { buildId: build.id, status: 'PENDING', platform: build.platform, workerId: null });
+  const events = buildChangeEvents({ buildId: build.id, status: 'PENDING', platform: build.platform, workerId: null });
+  // The timeline row and the events in one round trip.
+  await tx.$executeRaw`
+    WITH event AS (
+      INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason)
+      VALUES (${build.id}::uuid, 'PENDING', ${submitter.actor}, ${data.retryOfId ? 'retry' : 'submitted'})
+    )
+    SELECT ${notifyList(events)}`;
   recordTransition(null, 'PENDING');
   return build;
 }

@@ -3,7 +3,7 @@ import type { BuildStatus } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict } from '../errors.ts';
 import type { LockedBuild } from './buildRows.ts';
-import { publishBuildChange } from '../events/publish.ts';
+import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 
 export interface TransitionRequest {
@@ -24,10 +24,14 @@ export async function transition(tx: Tx, build: LockedBuild, request: Transition
     data: { ...request.data, status: request.to },
   });
   if (count !== 1) throw conflict('The build changed concurrently; try again');
-  await tx.buildEvent.create({
-    data: { buildId: build.id, fromStatus: build.status, toStatus: request.to, actor: request.actor, reason: request.reason },
-  });
-  await publishBuildChange(tx, { buildId: build.id, status: request.to, platform: build.platform, workerId: build.workerId });
+  const events = buildChangeEvents({ buildId: build.id, status: request.to, platform: build.platform, workerId: build.workerId });
+  // The timeline row and the events in one round trip.
+  await tx.$executeRaw`
+    WITH event AS (
+      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
+      VALUES (${build.id}::uuid, ${build.status}::"BuildStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null})
+    )
+    SELECT ${notifyList(events)}`;
   recordTransition(build.status, request.to, build.startedAt);
 }
 

@@ -57,6 +57,18 @@ export async function createUpload(
   return { id, url: signed.url, expiresAt: signed.expiresAt };
 }
 
+interface LockedUpload {
+  kind: UploadKind;
+  createdById: string | null;
+  createdByWorkerId: string | null;
+  buildId: string | null;
+  storageKey: string;
+  size: bigint | null;
+  sha256: string | null;
+  completedAt: Date | null;
+  consumedAt: Date | null;
+}
+
 /** Takes a finished upload for a build, once: locked, checked and marked consumed. */
 export async function consumeUpload(
   tx: Tx,
@@ -65,9 +77,10 @@ export async function consumeUpload(
   what: string,
 ) {
   const id = assertId(uploadId, what);
-  const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`;
-  if (!rows[0]) throw notFound('Upload');
-  const upload = await tx.upload.findUniqueOrThrow({ where: { id } });
+  const [upload] = await tx.$queryRaw<LockedUpload[]>`
+    SELECT kind, "createdById", "createdByWorkerId", "buildId", "storageKey", size, sha256, "completedAt", "consumedAt"
+    FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`;
+  if (!upload) throw notFound('Upload');
   const ownedByCaller =
     (expected.createdById === undefined || upload.createdById === expected.createdById) &&
     (expected.createdByWorkerId === undefined || upload.createdByWorkerId === expected.createdByWorkerId) &&

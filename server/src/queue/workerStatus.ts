@@ -13,3 +13,20 @@ export async function refreshWorkerStatus(tx: Tx, workerIds: (string | null)[]):
       THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
     WHERE w.id = ANY(${ids}::uuid[]) AND w.status IN ('IDLE', 'BUILDING')`;
 }
+
+/**
+ * A worker's build ended: count the outcome (in SQL, never read-modify-write) and set its status
+ * from what it still holds, in one statement.
+ */
+export async function settleWorkerAfterBuild(tx: Tx, workerId: string, outcome: 'completed' | 'failed'): Promise<void> {
+  const completed = outcome === 'completed' ? 1 : 0;
+  await tx.$executeRaw`
+    UPDATE "Worker" w SET
+      "buildsCompleted" = w."buildsCompleted" + ${completed}::int,
+      "buildsFailed" = w."buildsFailed" + ${1 - completed}::int,
+      status = CASE
+        WHEN w.status NOT IN ('IDLE', 'BUILDING') THEN w.status
+        WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
+        THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+    WHERE w.id = ${workerId}::uuid`;
+}

@@ -55,7 +55,8 @@ export async function registerWorker(
           },
         })
       : await tx.worker.create({ data: { id: workerId, name, platforms, capabilities, ...token, registeredById } });
-    await publish(tx, { topic: 'workerUpdated', workerId });
+    // A re-registration replaces the token: other processes must drop the old one from their caches.
+    await publish(tx, { topic: 'workerUpdated', workerId }, ...(existing ? [{ topic: 'credentialsChanged' as const, workerId }] : []));
     return { worker, accessToken: issued.accessToken, expiresAt: issued.expiresAt };
   });
 }
@@ -68,7 +69,7 @@ export async function unregisterWorker(db: Database, workerId: string): Promise<
       where: { id: workerId },
       data: { status: 'OFFLINE', tokenHash: null, tokenExpiresAt: null, previousTokenHash: null, previousTokenValidUntil: null },
     });
-    await publish(tx, { topic: 'workerUpdated', workerId });
+    await publish(tx, { topic: 'workerUpdated', workerId }, { topic: 'credentialsChanged', workerId });
   });
 }
 
@@ -80,8 +81,7 @@ export async function drainWorker(db: Database, id: string) {
     if (!worker) throw notFound('Worker');
     if (worker.revokedAt) throw conflict('This worker has been revoked');
     await tx.worker.update({ where: { id: workerId }, data: { status: 'DRAINING' } });
-    await publish(tx, { topic: 'workerEvents', workerId, kind: 'DRAIN', buildId: null });
-    await publish(tx, { topic: 'workerUpdated', workerId });
+    await publish(tx, { topic: 'workerEvents', workerId, kind: 'DRAIN', buildId: null }, { topic: 'workerUpdated', workerId });
   });
 }
 
@@ -104,8 +104,12 @@ export async function revokeWorker(db: Database, actor: string, id: string) {
         previousTokenValidUntil: null,
       },
     });
-    await publish(tx, { topic: 'workerEvents', workerId, kind: 'REVOKE', buildId: null });
-    await publish(tx, { topic: 'workerUpdated', workerId });
+    await publish(
+      tx,
+      { topic: 'workerEvents', workerId, kind: 'REVOKE', buildId: null },
+      { topic: 'credentialsChanged', workerId },
+      { topic: 'workerUpdated', workerId },
+    );
   });
 }
 

@@ -1,0 +1,119 @@
+// Where the benchmark runs: one PostgreSQL (embedded, or DATABASE_URL's server), a fresh
+// database per scenario, and real server processes started through test/helpers/server.ts.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { adminQuery, databaseUrl, makeTempDir, startTestCluster, type TestCluster } from '../../test/helpers/postgresCluster.ts';
+import { startServer, type TestServer } from '../../test/helpers/server.ts';
+import { findPostmaster } from './proc.ts';
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface ServerSettings {
+  /** Extra environment for every server the benchmark starts (applied before per-call env). */
+  env: Record<string, string>;
+  /** When set, servers run with --cpu-prof and write their profiles here. */
+  profileDir?: string;
+}
+
+/** Everything a scenario needs to make databases and servers; tracks them so all are cleaned up. */
+export class BenchEnvironment {
+  readonly adminUrl: string;
+  readonly postmasterPid: number | undefined;
+  readonly label: string;
+  #databases = new Set<BenchDatabase>();
+  #servers = new Set<TestServer>();
+  #dataDirs = new Set<string>();
+
+  private constructor(
+    private readonly cluster: TestCluster | undefined,
+    adminUrl: string,
+    readonly settings: ServerSettings,
+  ) {
+    this.adminUrl = adminUrl;
+    const { hostname, port } = new URL(adminUrl);
+    const local = ['127.0.0.1', 'localhost', '::1'].includes(hostname);
+    this.postmasterPid = local ? findPostmaster(Number(port || 5432)) : undefined;
+    this.label = cluster ? 'embedded PostgreSQL' : `DATABASE_URL (${hostname}:${port || 5432})`;
+  }
+
+  /** DATABASE_URL's server when set (a database per scenario is made on it), else an embedded cluster. */
+  static async open(settings: ServerSettings): Promise<BenchEnvironment> {
+    const fromEnvironment = process.env.DATABASE_URL;
+    if (fromEnvironment) return new BenchEnvironment(undefined, fromEnvironment, settings);
+    const cluster = await startTestCluster();
+    return new BenchEnvironment(cluster, cluster.adminUrl, settings);
+  }
+
+  async createDatabase(purpose: string): Promise<BenchDatabase> {
+    const name = `free_agent_bench_${purpose.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_${randomBytes(4).toString('hex')}`;
+    await adminQuery(this.adminUrl, `CREATE DATABASE "${name}"`);
+    let dropped = false;
+    const database: BenchDatabase = {
+      name,
+      url: databaseUrl(this.adminUrl, name),
+      drop: async () => {
+        if (dropped) return;
+        dropped = true;
+        this.#databases.delete(database);
+        await adminQuery(this.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      },
+    };
+    this.#databases.add(database);
+    return database;
+  }
+
+  /** A data directory to share between server processes (artifacts written by one, read by another). */
+  async sharedDataDir(): Promise<string> {
+    const dir = await makeTempDir('free-agent-test-bench-');
+    this.#dataDirs.add(dir);
+    return dir;
+  }
+
+  async startServer(database: BenchDatabase, env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
+    const profiling: Record<string, string> = this.settings.profileDir
+      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.settings.profileDir}` }
+      : {};
+    const server = await startServer({ databaseUrl: database.url, env: { ...this.settings.env, ...profiling, ...env }, dataDir });
+    this.#servers.add(server);
+    return server;
+  }
+
+  async stopServer(server: TestServer): Promise<void> {
+    await server.stop();
+    this.#servers.delete(server);
+  }
+
+  /** Stops every server, drops every database, removes shared data dirs and stops the embedded cluster. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#servers].map((server) => server.stop().catch(() => undefined)));
+    this.#servers.clear();
+    for (const database of [...this.#databases]) {
+      await database.drop().catch((error) => console.error(`could not drop ${database.name}: ${(error as Error).message}`));
+    }
+    for (const dir of this.#dataDirs) await rm(dir, { recursive: true, force: true });
+    this.#dataDirs.clear();
+    await this.cluster?.stop();
+  }
+}
+
+/** A random secret of `length` base64url characters. */
+export function secret(length = 48): string {
+  return randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+}
+
+/** The .cpuprofile files written into `dir` since `since` (ms epoch), largest first. */
+export async function profilesSince(dir: string, since: number): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile')).map((name) => path.join(dir, name));
+  const fresh: { file: string; size: number }[] = [];
+  for (const file of files) {
+    const info = await stat(file);
+    if (info.mtimeMs >= since) fresh.push({ file, size: info.size });
+  }
+  return fresh.sort((a, b) => b.size - a.size).map((entry) => entry.file);
+}

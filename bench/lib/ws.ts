@@ -1,0 +1,65 @@
+// graphql-ws clients for the benchmark: one socket per worker, authenticated through
+// connectionParams exactly as the reference agent and the console do.
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface Socket {
+  client: Client;
+  /** Resolves once the server acknowledged the connection (connection_ack). */
+  connected: Promise<void>;
+  /** Subscribes; `onNext` gets each payload's data, `onEnd` an error or completion. */
+  subscribe<T>(query: string, onNext: (data: T) => void, onEnd?: (error?: unknown) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Opens a socket eagerly (lazy: false) so `connected` tells when the server accepted it. */
+export function openSocket(wsUrl: string, token: string): Socket {
+  let resolveConnected!: () => void;
+  let rejectConnected!: (error: unknown) => void;
+  const connected = new Promise<void>((resolve, reject) => {
+    resolveConnected = resolve;
+    rejectConnected = reject;
+  });
+  connected.catch(() => undefined);
+  const client = createClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${token}` },
+    lazy: false,
+    retryAttempts: 0,
+    // The server pings; answering is enough.
+    keepAlive: 0,
+    on: {
+      connected: () => resolveConnected(),
+      closed: (event) => rejectConnected(new Error(`socket closed before connection_ack: ${describeClose(event)}`)),
+      error: (error) => rejectConnected(error),
+    },
+    onNonLazyError: () => undefined,
+  });
+  return {
+    client,
+    connected,
+    subscribe<T>(query: string, onNext: (data: T) => void, onEnd?: (error?: unknown) => void) {
+      return client.subscribe<T>(
+        { query },
+        {
+          next: (result) => {
+            if (result.data) onNext(result.data as T);
+            else if (result.errors) onEnd?.(result.errors);
+          },
+          error: (error) => onEnd?.(error),
+          complete: () => onEnd?.(),
+        },
+      );
+    },
+    close: () => client.dispose() as Promise<void>,
+  };
+}
+
+function describeClose(event: unknown): string {
+  if (event && typeof event === 'object' && 'code' in event) {
+    const { code, reason } = event as { code: number; reason?: string };
+    return `${code}${reason ? ` ${reason}` : ''}`;
+  }
+  return String(event);
+}

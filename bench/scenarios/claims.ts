@@ -1,0 +1,111 @@
+// Claim throughput through GraphQL on a deep queue: builds are submitted first (through the API),
+// then 50 claimers call claimBuild as fast as they can until the queue is empty.
+import { adminQuery } from '../../test/helpers/postgresCluster.ts';
+import { claimBuild, registerWorker } from '../lib/api.ts';
+import { type BenchContext, cpuMeter, describeCpu, prepareServer, preUploadSources, type ScenarioResult, submitAll } from '../lib/fleet.ts';
+import { mapConcurrent, round, summarize } from '../lib/stats.ts';
+
+const CLAIMERS = 50;
+/** A claimer holds every build it claims: its worker's concurrency is raised so it can go on claiming. */
+const CLAIMER_CONCURRENCY = 1_000_000;
+
+export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const builds = ctx.quick ? 1000 : 5000;
+  const database = await ctx.env.createDatabase('claims');
+  const server = await ctx.env.startServer(database);
+  try {
+    const handle = await prepareServer(server);
+    ctx.log(`claims: submitting ${builds} builds`);
+    const upload = await preUploadSources([handle], builds);
+    const submitStartedAt = performance.now();
+    await submitAll([handle], upload.ids, 16);
+    const submitSeconds = (performance.now() - submitStartedAt) / 1000;
+
+    const claimers = await mapConcurrent(Array.from({ length: CLAIMERS }, (_, index) => index), 25, (index) =>
+      registerWorker(handle.endpoint, handle.workerKey, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
+    );
+    // No API sets a worker's concurrency; a benchmark may set it in the database.
+    await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = $1 WHERE id = ANY($2::uuid[])`, [
+      CLAIMER_CONCURRENCY,
+      claimers.map((claimer) => claimer.workerId),
+    ]);
+
+    ctx.log(`claims: ${CLAIMERS} claimers draining ${builds} pending builds`);
+    const latencies: number[] = [];
+    const errors: string[] = [];
+    let errorCount = 0;
+    let claimed = 0;
+    let nulls = 0;
+    let lastClaimAt = 0;
+    const meter = cpuMeter(ctx.env, [server]);
+    const startedAt = performance.now();
+    await Promise.all(
+      claimers.map(async (claimer) => {
+        for (;;) {
+          const sentAt = performance.now();
+          let buildId: string | null;
+          try {
+            buildId = await claimBuild(handle.endpoint, claimer.token);
+          } catch (error) {
+            errorCount += 1;
+            if (errors.length < 20) errors.push((error as Error).message);
+            if (errorCount > 200) return;
+            continue;
+          }
+          const answeredAt = performance.now();
+          latencies.push(answeredAt - sentAt);
+          if (!buildId) {
+            nulls += 1;
+            return;
+          }
+          claimed += 1;
+          lastClaimAt = answeredAt;
+        }
+      }),
+    );
+    const cpu = meter.end();
+    const seconds = (lastClaimAt - startedAt) / 1000;
+    const claimsPerSecond = round(claimed / seconds, 1);
+    const figures = {
+      builds,
+      claimers: CLAIMERS,
+      claimed,
+      nullClaims: nulls,
+      seconds: round(seconds, 2),
+      claimsPerSecond,
+      claimLatencyMs: summarize(latencies),
+      submit: { seconds: round(submitSeconds, 2), perSecond: round(builds / submitSeconds, 1), concurrency: 16 },
+      sourceUpload: { seconds: round(upload.seconds, 2), perSecond: round(builds / upload.seconds, 1) },
+      cpuPercent: cpu.percent,
+      errorCount,
+      errors,
+    };
+    return {
+      rows: [
+        {
+          scenario: `claim throughput, ${CLAIMERS} claimers, deep queue, 1 server`,
+          result: `${claimsPerSecond} claims/s`,
+          details:
+            `${claimed}/${builds} pre-submitted builds claimed in ${figures.seconds} s; claim latency p50 ${figures.claimLatencyMs.p50} ms ` +
+            `p99 ${figures.claimLatencyMs.p99} ms; (pre-submit: ${figures.submit.perSecond} submits/s ×16 after sources at ` +
+            `${figures.sourceUpload.perSecond}/s); CPU ${describeCpu(cpu.percent)}` +
+            (errorCount ? `; ${errorCount} errors: ${errors[0]}` : ''),
+        },
+      ],
+      targets: [
+        {
+          name: 'claim throughput, 50 claimers, deep queue',
+          measured: claimsPerSecond,
+          unit: 'claims/s',
+          target: '≥ 800',
+          ok: claimsPerSecond >= 800 && claimed === builds,
+          anchor: { key: 'pgClaimTps', kind: 'rate' },
+        },
+      ],
+      raw: figures,
+    };
+  } finally {
+    await ctx.env.stopServer(server);
+    await database.drop();
+  }
+}

@@ -1,0 +1,72 @@
+// (a) Lifecycle throughput on one server: submit → jobAvailable → claim → heartbeat → one log
+// batch → RESULT upload → complete, with 1, 10 and 50 agents.
+import { Recorder } from '../lib/agent.ts';
+import { type BenchContext, describeCpu, prepareServer, type ScenarioResult, startFleet, stopFleet } from '../lib/fleet.ts';
+import { type LifecycleFigures, measureLifecycle } from '../lib/measure.ts';
+
+export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const database = await ctx.env.createDatabase('lifecycle');
+  const server = await ctx.env.startServer(database);
+  const handle = await prepareServer(server);
+  const runs: { workers: number; builds: number }[] = ctx.quick
+    ? [{ workers: 1, builds: 40 }, { workers: 10, builds: 150 }, { workers: 50, builds: 400 }]
+    : [{ workers: 1, builds: 150 }, { workers: 10, builds: 600 }, { workers: 50, builds: 2000 }];
+  const figures: LifecycleFigures[] = [];
+  try {
+    for (const run of runs) {
+      ctx.log(`lifecycle: ${run.workers} worker(s), ${run.builds} builds`);
+      const recorder = new Recorder();
+      const agents = await startFleet([handle], run.workers, recorder);
+      try {
+        figures.push(
+          await measureLifecycle(ctx, [handle], agents, recorder, run.builds, {
+            submitConcurrency: Math.min(16, Math.max(2, run.workers)),
+            timeoutMs: 180_000,
+          }),
+        );
+      } finally {
+        await stopFleet(agents);
+      }
+    }
+  } finally {
+    await ctx.env.stopServer(server);
+    await database.drop();
+  }
+  const fifty = figures.find((entry) => entry.workers === 50);
+  return {
+    rows: figures.map((entry) => lifecycleRow(`(a) lifecycle, ${entry.workers} worker${entry.workers === 1 ? '' : 's'}, 1 server`, entry)),
+    targets: fifty
+      ? [
+          {
+            name: 'lifecycle, 50 workers, one server',
+            measured: fifty.buildsPerSecond,
+            unit: 'builds/s',
+            target: '≥ 250',
+            ok: fifty.buildsPerSecond >= 250 && fifty.completed === fifty.builds,
+            anchor: { key: 'graphileJobsPerSecond', kind: 'rate' },
+          },
+        ]
+      : [],
+    raw: { runs: figures },
+  };
+}
+
+export function lifecycleRow(scenario: string, entry: LifecycleFigures) {
+  const incomplete = entry.completed < entry.builds ? ` INCOMPLETE ${entry.completed}/${entry.builds}` : '';
+  return {
+    scenario,
+    result: `${entry.buildsPerSecond} builds/s${incomplete}`,
+    details:
+      `${entry.builds} builds in ${entry.seconds} s; sources pre-uploaded untimed (${entry.sourceUpload.perSecond}/s; ` +
+      `${entry.buildsPerSecondIncludingUploads} builds/s counting them); submits ${entry.submitsPerSecond}/s ×${entry.submitConcurrency}; ` +
+      `queue wait p50 ${entry.queueWaitMs.p50} ms; null claims ${formatNulls(entry.nullClaims)}; CPU ${describeCpu(entry.cpuPercent)}` +
+      (entry.errors.length ? `; ${entry.errors.length} errors: ${entry.errors[0]}` : ''),
+  };
+}
+
+export function formatNulls(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([trigger, count]) => `${trigger} ${count}`)
+    .join(', ') || 'none';
+}

@@ -1,0 +1,213 @@
+// (c) Server RSS and idle CPU with 100, 1,000 (and 10,000) open worker subscriptions, each its
+// own socket with its own worker token subscribed to jobAvailable. The sockets are held by child
+// processes (bench/socketHolder.ts) so the client's own work stays out of this process.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestServer } from '../../test/helpers/server.ts';
+import { registerWorker } from '../lib/api.ts';
+import { type BenchContext, prepareServer, type ScenarioResult } from '../lib/fleet.ts';
+import { clusterCpuSeconds, cpuSeconds, rssKiB } from '../lib/proc.ts';
+import { mapConcurrent, median, round, sleep } from '../lib/stats.ts';
+
+const holderScript = fileURLToPath(new URL('../socketHolder.ts', import.meta.url));
+const benchDir = fileURLToPath(new URL('..', import.meta.url));
+const SETTLE_MS = 4000;
+const IDLE_WINDOW_MS = 10_000;
+const SOCKETS_PER_HOLDER = 5000;
+const OPEN_CONCURRENCY = 100;
+
+interface Reply {
+  type: string;
+  [key: string]: unknown;
+}
+
+const holders = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of holders) child.kill('SIGKILL');
+});
+
+/** One child process holding sockets, driven over IPC. */
+class SocketHolder {
+  readonly #child: ChildProcess;
+  #replies: Reply[] = [];
+  #waiters: (() => void)[] = [];
+  readonly exited: Promise<void>;
+
+  constructor() {
+    this.#child = spawn(process.execPath, ['--import', 'tsx', holderScript], { cwd: benchDir, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    holders.add(this.#child);
+    this.#child.on('message', (reply: Reply) => {
+      this.#replies.push(reply);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.exited = new Promise((resolve) => this.#child.once('exit', () => resolve()));
+    void this.exited.then(() => {
+      holders.delete(this.#child);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  async #request(message: object, type: string, timeoutMs: number): Promise<Reply> {
+    this.#child.send(message);
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const index = this.#replies.findIndex((reply) => reply.type === type);
+      if (index >= 0) return this.#replies.splice(index, 1)[0]!;
+      if (this.#child.exitCode !== null || this.#child.signalCode !== null) throw new Error(`the socket holder exited before answering ${type}`);
+      if (performance.now() > deadline) throw new Error(`the socket holder did not answer ${type} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  open(wsUrl: string, tokens: string[]): Promise<Reply> {
+    return this.#request({ type: 'open', wsUrl, tokens, concurrency: OPEN_CONCURRENCY }, 'opened', 300_000);
+  }
+
+  status(): Promise<Reply> {
+    return this.#request({ type: 'status' }, 'status', 10_000);
+  }
+
+  async close(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      await this.#request({ type: 'close' }, 'closed', 60_000).catch(() => this.#child.kill('SIGKILL'));
+    }
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+interface Phase {
+  sockets: number;
+  openSeconds: number;
+  failed: number;
+  /** Median VmRSS over the idle window, KiB, and the range seen. */
+  rssKiB: number;
+  rssRangeKiB: [number, number];
+  /** Server CPU over the idle window, % of one core. */
+  idleCpuPercent: number;
+  postgresIdleCpuPercent: number;
+  subscriptionsEnded: number;
+}
+
+export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult> {
+  const levels = ctx.quick ? [100, 1000] : [100, 1000, 10_000];
+  const database = await ctx.env.createDatabase('sockets');
+  const server = await ctx.env.startServer(database);
+  const live: SocketHolder[] = [];
+  const phases: Phase[] = [];
+  let registration = { workers: 0, seconds: 0, perSecond: 0 };
+  let baseline: Omit<Phase, 'openSeconds' | 'failed' | 'subscriptionsEnded'> | undefined;
+  try {
+    const handle = await prepareServer(server);
+    const most = levels.at(-1)!;
+    ctx.log(`sockets: registering ${most} workers`);
+    const registerStartedAt = performance.now();
+    const workers = await mapConcurrent(Array.from({ length: most }, (_, index) => index), 50, (index) =>
+      registerWorker(handle.endpoint, handle.workerKey, { name: `socket-${index}`, platforms: ['ANDROID'] }),
+    );
+    const registerSeconds = (performance.now() - registerStartedAt) / 1000;
+    registration = { workers: most, seconds: round(registerSeconds, 1), perSecond: round(most / registerSeconds, 1) };
+    const tokens = workers.map((worker) => worker.token);
+
+    await sleep(SETTLE_MS);
+    baseline = { sockets: 0, ...(await idleWindow(ctx, server)) };
+    ctx.log(`sockets: 0 open, RSS ${Math.round(baseline.rssKiB / 1024)} MiB, idle CPU ${baseline.idleCpuPercent}%`);
+    let opened = 0;
+    for (const level of levels) {
+      const add = tokens.slice(opened, level);
+      const holderCount = Math.max(1, Math.ceil(add.length / SOCKETS_PER_HOLDER));
+      const chunk = Math.ceil(add.length / holderCount);
+      const startedAt = performance.now();
+      const replies = await Promise.all(
+        Array.from({ length: holderCount }, (_, index) => {
+          const holder = new SocketHolder();
+          live.push(holder);
+          return holder.open(server.wsUrl, add.slice(index * chunk, (index + 1) * chunk));
+        }),
+      );
+      const openSeconds = (performance.now() - startedAt) / 1000;
+      const failed = replies.reduce((sum, reply) => sum + Number(reply.failed), 0);
+      if (failed > 0) ctx.log(`sockets: ${failed} sockets failed to open: ${JSON.stringify(replies.flatMap((reply) => reply.errors as string[]).slice(0, 3))}`);
+      opened = level;
+      await sleep(SETTLE_MS);
+      const window = await idleWindow(ctx, server);
+      const statuses = await Promise.all(live.map((holder) => holder.status()));
+      const open = statuses.reduce((sum, status) => sum + Number(status.open), 0);
+      const ended = statuses.reduce((sum, status) => sum + Number(status.subscriptionsEnded), 0);
+      phases.push({ sockets: open, openSeconds: round(openSeconds, 1), failed, subscriptionsEnded: ended, ...window });
+      ctx.log(`sockets: ${open} open (${round(openSeconds, 1)} s to open), RSS ${Math.round(window.rssKiB / 1024)} MiB, idle CPU ${window.idleCpuPercent}%`);
+    }
+  } finally {
+    await Promise.all(live.map((holder) => holder.close()));
+    await ctx.env.stopServer(server);
+    await database.drop();
+  }
+
+  const at = (sockets: number) => phases.find((phase) => phase.sockets >= sockets * 0.99 && phase.sockets <= sockets);
+  const hundred = at(100);
+  const thousand = at(1000);
+  const tenThousand = at(10_000);
+  const perSocketKiB = hundred && thousand ? round((thousand.rssKiB - hundred.rssKiB) / (thousand.sockets - hundred.sockets), 1) : Number.NaN;
+  const perSocketTo10k = thousand && tenThousand ? round((tenThousand.rssKiB - thousand.rssKiB) / (tenThousand.sockets - thousand.sockets), 1) : Number.NaN;
+  const idleCpu = thousand?.idleCpuPercent ?? Number.NaN;
+  const mib = (kib: number | undefined) => (kib === undefined ? '—' : `${round(kib / 1024, 1)} MiB`);
+  const rows = [
+    {
+      scenario: '(c) server RSS per extra socket, 100 → 1,000',
+      result: `${perSocketKiB} KB/socket; idle CPU ${idleCpu}%`,
+      details:
+        `RSS (median of a ${IDLE_WINDOW_MS / 1000} s idle window): 0 sockets ${mib(baseline?.rssKiB)}, 100 ${mib(hundred?.rssKiB)}, 1,000 ${mib(thousand?.rssKiB)}; ` +
+        `idle CPU with 0/100/1,000 sockets ${baseline?.idleCpuPercent}/${hundred?.idleCpuPercent}/${idleCpu}% of a core (PostgreSQL ${thousand?.postgresIdleCpuPercent}%); ` +
+        `registerWorker ${registration.perSecond}/s ×50 for ${registration.workers} workers`,
+    },
+  ];
+  if (levels.includes(10_000)) {
+    rows.push({
+      scenario: '(c) server RSS with 10,000 sockets, 1 process',
+      result: tenThousand ? `${mib(tenThousand.rssKiB)}` : 'not reached',
+      details: tenThousand
+        ? `${tenThousand.sockets} open (${tenThousand.failed} failed, opened in ${tenThousand.openSeconds} s from ${Math.ceil(9000 / SOCKETS_PER_HOLDER)} child processes); ` +
+          `${perSocketTo10k} KB per extra socket 1,000 → 10,000; idle CPU ${tenThousand.idleCpuPercent}% of a core (PostgreSQL ${tenThousand.postgresIdleCpuPercent}%)`
+        : `phases: ${JSON.stringify(phases.map((phase) => phase.sockets))}`,
+    });
+  }
+  return {
+    rows,
+    targets: [
+      { name: 'server RSS per extra socket, 100 → 1,000', measured: perSocketKiB, unit: 'KB', target: '≤ 64', ok: perSocketKiB <= 64 },
+      { name: 'idle server CPU with 1,000 sockets', measured: idleCpu, unit: '%', target: '≤ 5', ok: idleCpu <= 5, note: '% of one core' },
+    ],
+    raw: { registration, baseline, phases, perSocketKiB, perSocketKiBTo10k: perSocketTo10k, idleWindowMs: IDLE_WINDOW_MS, settleMs: SETTLE_MS },
+  };
+}
+
+/** RSS samples every 500 ms and CPU over an idle window. */
+async function idleWindow(ctx: BenchContext, server: TestServer) {
+  const samples: number[] = [];
+  const cpuBefore = cpuSeconds(server.pid);
+  const postgresBefore = ctx.env.postmasterPid ? clusterCpuSeconds(ctx.env.postmasterPid) : Number.NaN;
+  const startedAt = performance.now();
+  while (performance.now() - startedAt < IDLE_WINDOW_MS) {
+    samples.push(rssKiB(server.pid));
+    await sleep(500);
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  const postgresAfter = ctx.env.postmasterPid ? clusterCpuSeconds(ctx.env.postmasterPid) : Number.NaN;
+  return {
+    rssKiB: median(samples),
+    rssRangeKiB: [Math.min(...samples), Math.max(...samples)] as [number, number],
+    idleCpuPercent: round(((cpuSeconds(server.pid) - cpuBefore) / seconds) * 100, 2),
+    postgresIdleCpuPercent: round(((postgresAfter - postgresBefore) / seconds) * 100, 2),
+  };
+}
