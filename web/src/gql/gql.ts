@@ -14,10 +14,10 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Overview {\n    queueStats {\n      builds { status platform count }\n      workers { status count }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges { node { id platform status progress submittedAt metadata worker { name } } }\n    }\n  }\n": typeof types.OverviewDocument,
+    "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.OverviewDocument,
 };
 const documents: Documents = {
-    "\n  query Overview {\n    queueStats {\n      builds { status platform count }\n      workers { status count }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges { node { id platform status progress submittedAt metadata worker { name } } }\n    }\n  }\n": types.OverviewDocument,
+    "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n": types.OverviewDocument,
 };
 
 /**
@@ -37,7 +37,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Overview {\n    queueStats {\n      builds { status platform count }\n      workers { status count }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges { node { id platform status progress submittedAt metadata worker { name } } }\n    }\n  }\n"): (typeof documents)["\n  query Overview {\n    queueStats {\n      builds { status platform count }\n      workers { status count }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges { node { id platform status progress submittedAt metadata worker { name } } }\n    }\n  }\n"];
+export function graphql(source: "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
