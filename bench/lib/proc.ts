@@ -77,6 +77,15 @@ export function selfCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
+/** CPU seconds the whole machine spent busy (all cores, every process). */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields as number[];
+  void idle;
+  void iowait;
+  return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
 export function loadAverage(): number[] {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
@@ -84,6 +93,8 @@ export function loadAverage(): number[] {
     return [];
   }
 }
+
+const MACHINE = 'machine';
 
 /**
  * CPU used over a stretch of wall time by the given processes, as % of one core. Take a
@@ -93,15 +104,29 @@ export class CpuMeter {
   #startedAt = performance.now();
   #start: Record<string, number>;
 
-  constructor(private readonly sources: Record<string, () => number>) {
-    this.#start = Object.fromEntries(Object.entries(sources).map(([name, read]) => [name, read()]));
+  readonly sources: Record<string, () => number>;
+
+  constructor(sources: Record<string, () => number>) {
+    this.sources = { ...sources, [MACHINE]: machineBusySeconds };
+    this.#start = Object.fromEntries(Object.entries(this.sources).map(([name, read]) => [name, read()]));
   }
 
+  /**
+   * % of one core per source, and `others`: what the rest of the machine (processes not measured
+   * here, e.g. other jobs on a shared machine) used meanwhile.
+   */
   end(): { seconds: number; percent: Record<string, number> } {
     const seconds = (performance.now() - this.#startedAt) / 1000;
     const percent: Record<string, number> = {};
+    let ours = 0;
     for (const [name, read] of Object.entries(this.sources)) {
-      percent[name] = Math.round(((read() - this.#start[name]!) / seconds) * 1000) / 10;
+      const used = read() - this.#start[name]!;
+      if (name !== MACHINE) ours += used;
+      percent[name] = Math.round((used / seconds) * 1000) / 10;
+    }
+    if (MACHINE in percent) {
+      percent.others = Math.max(0, Math.round((((percent[MACHINE]! * seconds) / 100 - ours) / seconds) * 1000) / 10);
+      delete percent[MACHINE];
     }
     return { seconds, percent };
   }

@@ -49,7 +49,16 @@ export function createGraphqlHandler(services: Services) {
       isDev: false,
       maskError: (error, message) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AppError || (error instanceof GraphQLError && !error.originalError)) return error as Error;
+        if (original instanceof AppError) return error as Error;
+        // graphql-js's own errors (syntax, validation, variable coercion) are the caller's input.
+        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+          if (error.extensions.code) return error;
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            path: error.path,
+            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+          });
+        }
         const requestId = currentRequestId();
         log.error({ err: original, requestId }, 'unexpected error');
         const masked = yogaMaskError(error, message, false) as GraphQLError;

@@ -55,7 +55,7 @@ export async function claimBuild(
         ), claimed AS (
           UPDATE "Build" b SET status = 'ASSIGNED', "workerId" = ${workerId}::uuid, "assignedAt" = now(),
             "lastHeartbeatAt" = now(), attempt = b.attempt + 1, progress = 0
-          FROM candidate WHERE b.id = candidate.id AND b.status = 'PENDING' AND b."workerId" IS NULL
+          FROM candidate WHERE b.id = candidate.id AND b.status = 'PENDING'
           RETURNING b.id, b.platform, b.attempt, extract(epoch FROM now() - b."submittedAt")::float8 AS "waitSeconds"
         ), event AS (
           INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)

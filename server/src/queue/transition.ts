@@ -2,7 +2,7 @@ import type { Tx } from '../db/client.ts';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict } from '../errors.ts';
-import type { LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, type LockedBuild } from './buildRows.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 
@@ -24,7 +24,9 @@ export async function transition(tx: Tx, build: LockedBuild, request: Transition
     data: { ...request.data, status: request.to },
   });
   if (count !== 1) throw conflict('The build changed concurrently; try again');
-  const events = buildChangeEvents({ buildId: build.id, status: request.to, platform: build.platform, workerId: build.workerId });
+  // Only a worker still running the build is told about it (a requeued build keeps its last worker).
+  const runningWorker = ACTIVE_STATUSES.includes(build.status) ? build.workerId : null;
+  const events = buildChangeEvents({ buildId: build.id, status: request.to, platform: build.platform, workerId: runningWorker });
   // The timeline row and the events in one round trip.
   await tx.$executeRaw`
     WITH event AS (
@@ -48,7 +50,8 @@ export async function requeueOrFail(tx: Tx, build: LockedBuild, actor: string, r
     actor,
     reason,
     data: attemptsRemain
-      ? { workerId: null, assignedAt: null, startedAt: null, lastHeartbeatAt: null, progress: 0, errorMessage: reason }
+      ? // workerId stays: it names the worker of the last attempt until another one claims the build.
+        { assignedAt: null, startedAt: null, lastHeartbeatAt: null, progress: 0, errorMessage: reason }
       : { finishedAt: now, errorMessage: `${reason} (after ${build.attempt} attempts)` },
   });
   return to;
