@@ -92,6 +92,77 @@ describe('console feeds', () => {
   });
 });
 
+describe('server-sent events', () => {
+  it('delivers subscriptions over SSE through the same endpoint', async () => {
+    const build = await submitBuild(server, submitter);
+    const controller = new AbortController();
+    const response = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${submitter}` },
+      body: JSON.stringify({ query: `subscription ($id: ID) { buildUpdated(id: $id) { status } }`, variables: { id: build.id } }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    await registered();
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            cancelBuild(id: $id) {
+              status
+            }
+          }
+        `,
+        { id: build.id },
+        submitter,
+      ),
+    );
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('CANCELLED')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(/data: \{"data":\{"buildUpdated":\{"status":"CANCELLED"\}\}\}/);
+    controller.abort();
+  });
+});
+
+describe('telemetry feed', () => {
+  it("pushes a build's telemetry batches live to the console", async () => {
+    const build = await submitBuild(server, submitter, { priority: 999 });
+    const worker = await registerWorker(server, workerKey);
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    const console = wsClient(server.wsUrl, submitter);
+    const feed = subscribe(console, `subscription ($id: ID!) { buildTelemetryRecorded(buildId: $id) { events { kind data } } }`, {
+      id: build.id,
+    });
+    await registered();
+    expectData(
+      await graphql(
+        server.graphqlUrl,
+        `
+          mutation ($id: ID!) {
+            recordBuildTelemetry(
+              buildId: $id
+              events: [{ kind: "stage.started", data: { stage: "archive" } }, { kind: "sample.cpu", data: { percent: 93 } }]
+            ) {
+              accepted
+            }
+          }
+        `,
+        { id: build.id },
+        worker.token,
+      ),
+    );
+    const batch = (await feed.next(2000)).data!.buildTelemetryRecorded.events;
+    expect(batch).toEqual([
+      { kind: 'stage.started', data: { stage: 'archive' } },
+      { kind: 'sample.cpu', data: { percent: 93 } },
+    ]);
+    feed.close();
+    await console.dispose();
+  });
+});
+
 describe('worker feeds', () => {
   it('wakes a subscribed idle worker when a build it can run becomes pending', async () => {
     const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });

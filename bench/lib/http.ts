@@ -9,8 +9,26 @@ export interface HttpAnswer {
   text: string;
 }
 
-/** One HTTP request on the shared keep-alive agent; resolves with the whole body as text. */
-export function httpRequest(
+/**
+ * One HTTP request on the shared keep-alive agent; resolves with the whole body as text. A request
+ * sent on a kept-alive socket that the server closed as idle at that moment fails with
+ * ECONNRESET before the server saw it: that one is sent again, as Node's documentation advises.
+ */
+export async function httpRequest(
+  url: string,
+  options: { method: 'GET' | 'POST' | 'PUT'; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<HttpAnswer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendOnce(url, options);
+    } catch (error) {
+      const stale = (error as { reusedSocket?: boolean }).reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
+      if (!stale || attempt >= 3) throw error;
+    }
+  }
+}
+
+function sendOnce(
   url: string,
   options: { method: 'GET' | 'POST' | 'PUT'; headers?: Record<string, string>; body?: string | Buffer },
 ): Promise<HttpAnswer> {
@@ -30,7 +48,7 @@ export function httpRequest(
         res.on('error', reject);
       },
     );
-    req.on('error', reject);
+    req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })));
     req.end(body);
   });
 }
