@@ -2,7 +2,7 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { badInput, payloadTooLarge } from '../errors.ts';
-import { publish } from '../events/publish.ts';
+import { notifyList, type BusEvent } from '../events/publish.ts';
 import { assertOwnActiveBuild, type LockedBuild } from './buildRows.ts';
 import { notFound } from '../errors.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
@@ -75,7 +75,8 @@ export async function appendBuildLogs(
       buildId,
       seq: firstSeq + index,
       level: line.level,
-      message: line.message,
+      // PostgreSQL text cannot hold NUL; a build tool that prints one should not lose the line.
+      message: line.message.replaceAll('\u0000', '\uFFFD'),
       at: line.at ?? now,
     }));
     if (truncated) {
@@ -87,14 +88,25 @@ export async function appendBuildLogs(
         at: now,
       });
     }
-    await tx.buildLog.createMany({ data: rows });
-    await tx.build.update({
-      where: { id: buildId },
-      data: { logLineCount: { increment: accepted }, logByteCount: BigInt(bytes), logTruncated: truncated },
-    });
-    const nextSeq = firstSeq + accepted;
-    await publish(tx, { topic: 'buildLogAppended', buildId, fromSeq: firstSeq, toSeq: rows.at(-1)!.seq });
-    return { nextSeq, accepted, truncated };
+    const event: BusEvent = { topic: 'buildLogAppended', buildId, fromSeq: firstSeq, toSeq: rows.at(-1)!.seq };
+    // The whole batch, the counters and the event in one statement: arrays unnested into rows.
+    await tx.$executeRaw`
+      WITH stored AS (
+        INSERT INTO "BuildLog" ("buildId", seq, level, message, at)
+        SELECT ${buildId}::uuid, line.seq, line.level, line.message, line.at
+        FROM unnest(
+          ${rows.map((row) => row.seq)}::int[],
+          ${rows.map((row) => row.level)}::"LogLevel"[],
+          ${rows.map((row) => row.message)}::text[],
+          ${rows.map((row) => row.at.toISOString())}::timestamptz[]
+        ) AS line(seq, level, message, at)
+      ), counted AS (
+        UPDATE "Build" SET "logLineCount" = "logLineCount" + ${accepted}::int, "logByteCount" = ${bytes}::bigint,
+          "logTruncated" = ${truncated}
+        WHERE id = ${buildId}::uuid
+      )
+      SELECT ${notifyList([event])}`;
+    return { nextSeq: firstSeq + accepted, accepted, truncated };
   });
 }
 

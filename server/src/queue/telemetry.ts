@@ -1,8 +1,7 @@
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { badInput, notFound, payloadTooLarge } from '../errors.ts';
-import { publish } from '../events/publish.ts';
+import { EVENT_CHANNEL } from '../events/publish.ts';
 import { assertOwnActiveBuild, type LockedBuild } from './buildRows.ts';
 import { assertId, assertJsonObject, assertText } from './validate.ts';
 
@@ -30,7 +29,7 @@ export async function recordBuildTelemetry(
     buildId,
     kind: assertText(event.kind, 100, 'kind'),
     at: event.at ?? now,
-    data: assertJsonObject(event.data ?? {}, MAX_EVENT_DATA_BYTES, 'data') as Prisma.InputJsonObject,
+    data: assertJsonObject(event.data ?? {}, MAX_EVENT_DATA_BYTES, 'data'),
   }));
   return db.$transaction(async (tx) => {
     const [build] = await tx.$queryRaw<(LockedBuild & { telemetryCount: number })[]>`
@@ -40,9 +39,24 @@ export async function recordBuildTelemetry(
     assertOwnActiveBuild(build, workerId);
     if (build.telemetryCount + rows.length > bounds.telemetryMaxEvents)
       throw payloadTooLarge(`A build keeps at most ${bounds.telemetryMaxEvents} telemetry events`);
-    const stored = await tx.buildTelemetry.createManyAndReturn({ data: rows, select: { id: true } });
-    await publish(tx, { topic: 'buildTelemetryRecorded', buildId, fromId: String(stored[0].id), toId: String(stored.at(-1)!.id) });
-    await tx.build.update({ where: { id: buildId }, data: { telemetryCount: { increment: rows.length } } });
+    // One statement: the rows unnested from arrays, the counter, and the event naming the id range
+    // (its JSON is the BusEvent shape of events/publish.ts, built in SQL).
+    await tx.$executeRaw`
+      WITH stored AS (
+        INSERT INTO "BuildTelemetry" ("buildId", at, kind, data)
+        SELECT ${buildId}::uuid, event.at, event.kind, event.data
+        FROM unnest(
+          ${rows.map((row) => row.at.toISOString())}::timestamptz[],
+          ${rows.map((row) => row.kind)}::text[],
+          ${rows.map((row) => JSON.stringify(row.data))}::jsonb[]
+        ) AS event(at, kind, data)
+        RETURNING id
+      ), counted AS (
+        UPDATE "Build" SET "telemetryCount" = "telemetryCount" + ${rows.length}::int WHERE id = ${buildId}::uuid
+      )
+      SELECT pg_notify(${EVENT_CHANNEL}, json_build_object(
+        'topic', 'buildTelemetryRecorded'::text, 'buildId', ${buildId}::text, 'fromId', min(id)::text, 'toId', max(id)::text)::text)
+      FROM stored`;
     return { accepted: rows.length };
   });
 }
