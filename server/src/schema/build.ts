@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -7,8 +6,8 @@ import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
 import { assertId } from '../queue/validate.ts';
 import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
-import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
+import { busEvents } from './subscriptions.ts';
 import { callingApiKey } from './principals.ts';
 import type { Context } from './context.ts';
 import { BuildStatusEnum, PlatformEnum } from './scalars.ts';
@@ -273,13 +272,7 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: false, description: 'Only this build.' }) },
     subscribe: (_root, args, ctx) => {
       const id = args.id == null ? null : assertId(String(args.id), 'id');
-      return trackSubscription(
-        'buildUpdated',
-        pipe(
-          ctx.services.bus.pubsub.subscribe('buildUpdated'),
-          filter((event) => id === null || event.buildId === id),
-        ),
-      );
+      return busEvents(ctx, 'buildUpdated', (event) => id === null || event.buildId === id);
     },
     resolve: (event) => ({ buildId: event.buildId, status: event.status }),
   }),

@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import type { JobAvailable } from '../events/jobDispatcher.ts';
 import { assertId } from '../queue/validate.ts';
@@ -8,6 +7,7 @@ import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
 import { recordBuildTelemetry } from '../queue/telemetry.ts';
 import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
+import { busEvents } from './subscriptions.ts';
 import { callingWorker } from './principals.ts';
 import { PlatformEnum } from './scalars.ts';
 
@@ -184,13 +184,7 @@ builder.subscriptionFields((t) => ({
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
       const buildId = assertId(String(args.buildId), 'buildId');
-      return trackSubscription(
-        'buildTelemetryRecorded',
-        pipe(
-          ctx.services.bus.pubsub.subscribe('buildTelemetryRecorded'),
-          filter((event) => event.buildId === buildId),
-        ),
-      );
+      return busEvents(ctx, 'buildTelemetryRecorded', (event) => event.buildId === buildId);
     },
     resolve: (event) => event,
   }),

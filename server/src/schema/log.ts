@@ -1,10 +1,9 @@
-import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult } from '../queue/logs.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
-import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
+import { busEvents } from './subscriptions.ts';
 import { callingWorker } from './principals.ts';
 import { LogLevelEnum } from './scalars.ts';
 
@@ -127,13 +126,7 @@ builder.subscriptionFields((t) => ({
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
       const buildId = assertId(String(args.buildId), 'buildId');
-      return trackSubscription(
-        'buildLogAppended',
-        pipe(
-          ctx.services.bus.pubsub.subscribe('buildLogAppended'),
-          filter((event) => event.buildId === buildId),
-        ),
-      );
+      return busEvents(ctx, 'buildLogAppended', (event) => event.buildId === buildId);
     },
     resolve: (event) => event,
   }),

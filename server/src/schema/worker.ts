@@ -1,4 +1,3 @@
-import { filter, pipe } from 'graphql-yoga';
 import { database } from '../db/client.ts';
 import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
@@ -6,8 +5,8 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
 import { assertId } from '../queue/validate.ts';
 import { drainWorker, registerWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
-import { trackSubscription } from '../metrics/metrics.ts';
 import { builder } from './builder.ts';
+import { busEvents } from './subscriptions.ts';
 import { callingApiKey, callingWorker } from './principals.ts';
 import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
 
@@ -245,13 +244,7 @@ builder.subscriptionFields((t) => ({
       if (!workerId) throw badInput('workerId is required for an admin');
       if (principal.kind === 'worker' && requested && requested !== principal.workerId)
         throw forbidden('A worker hears only its own events');
-      return trackSubscription(
-        'workerEvents',
-        pipe(
-          ctx.services.bus.pubsub.subscribe('workerEvents'),
-          filter((event) => event.workerId === workerId),
-        ),
-      );
+      return busEvents(ctx, 'workerEvents', (event) => event.workerId === workerId);
     },
     resolve: (event) => event,
   }),
@@ -262,13 +255,7 @@ builder.subscriptionFields((t) => ({
     args: { id: t.arg.id({ required: false, description: 'Only this worker.' }) },
     subscribe: (_root, args, ctx) => {
       const id = args.id == null ? null : assertId(String(args.id), 'id');
-      return trackSubscription(
-        'workerUpdated',
-        pipe(
-          ctx.services.bus.pubsub.subscribe('workerUpdated'),
-          filter((event) => id === null || event.workerId === id),
-        ),
-      );
+      return busEvents(ctx, 'workerUpdated', (event) => id === null || event.workerId === id);
     },
     resolve: (event) => ({ workerId: event.workerId }),
   }),
