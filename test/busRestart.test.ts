@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createEmptyDatabase } from './helpers/freshDatabase.ts';
-import { createApiKey, registerWorker, submitBuild } from './helpers/flows.ts';
-import { expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
+import { claim, createApiKey, failBuild, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expectData, subscribe, wsClient } from './helpers/graphql.ts';
 import { adminQuery, startTestCluster, type TestCluster } from './helpers/postgresCluster.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -44,58 +44,16 @@ it('keeps dispatching pending builds to subscribed workers after the database re
   const resynced = (await jobs.next(15_000)).data!.jobAvailable;
   expect(resynced.platform).toBe('IOS');
   expect(server.logs().some((line) => line.includes('event bus reconnected'))).toBe(true);
-  const claimed = await retryUntilUp(
-    async () =>
-      expectData(
-        await graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              claimBuild {
-                id
-              }
-            }
-          `,
-          {},
-          worker.token,
-        ),
-      ).claimBuild,
-  );
-  expect(claimed.id).toBe(missed.id);
-  expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation ($id: ID!) {
-          failBuild(buildId: $id, message: "done") {
-            id
-          }
-        }
-      `,
-      { id: claimed.id },
-      worker.token,
-    ),
-  );
+  const claimed = await retryUntilUp(() => claim(server, worker.token));
+  expect(claimed?.id).toBe(missed.id);
+  expectData(await failBuild(server, worker.token, claimed!.id, { message: 'done' }));
 
   // Builds submitted after the restart are dispatched as usual, on the same socket.
   const build = await retryUntilUp(() => submitBuild(server, submitter.secret, { platform: 'IOS' }));
   const wakeUp = (await jobs.next(10_000)).data!.jobAvailable;
   expect(wakeUp.platform).toBe('IOS');
-  const next = expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation {
-          claimBuild {
-            id
-          }
-        }
-      `,
-      {},
-      worker.token,
-    ),
-  ).claimBuild;
-  expect(next.id).toBe(build.id);
+  const next = await claim(server, worker.token);
+  expect(next?.id).toBe(build.id);
   jobs.close();
   await socket.dispose();
 });

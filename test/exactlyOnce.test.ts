@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { createApiKey, registerWorker, upload } from './helpers/flows.ts';
-import { expectData, graphql } from './helpers/graphql.ts';
+import { expect, it } from 'vitest';
+import { claim, createApiKey, failBuild, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
+import { expectData } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
 
 const BUILDS = 500;
 const CLAIMERS = 50;
 
-let database: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const { server, database } = useServer();
 
 it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIMERS} concurrent workers`, async () => {
   const submitter = await createApiKey(server, 'SUBMITTER');
@@ -27,22 +14,7 @@ it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIME
   const submitted: string[] = [];
   for (let batch = 0; batch < BUILDS / 50; batch++) {
     const ids = await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        const sourceUploadId = await upload(server, submitter.secret, 'SOURCE', Buffer.from('src'));
-        const result = await graphql(
-          server.graphqlUrl,
-          `
-            mutation ($input: SubmitBuildInput!) {
-              submitBuild(input: $input) {
-                id
-              }
-            }
-          `,
-          { input: { platform: 'ANDROID', sourceUploadId } },
-          submitter.secret,
-        );
-        return expectData(result).submitBuild.id as string;
-      }),
+      Array.from({ length: 50 }, async () => (await submitBuild(server, submitter.secret, { source: Buffer.from('src') })).id),
     );
     submitted.push(...ids);
   }
@@ -55,35 +27,10 @@ it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIME
   await Promise.all(
     workers.map(async (worker) => {
       for (;;) {
-        const result = await graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              claimBuild {
-                id
-              }
-            }
-          `,
-          {},
-          worker.token,
-        );
-        const build = expectData(result).claimBuild;
+        const build = await claim(server, worker.token);
         if (!build) return;
         claimedBy.set(build.id, [...(claimedBy.get(build.id) ?? []), worker.workerId]);
-        expectData(
-          await graphql(
-            server.graphqlUrl,
-            `
-              mutation ($id: ID!) {
-                failBuild(buildId: $id, message: "done", retryable: false) {
-                  status
-                }
-              }
-            `,
-            { id: build.id },
-            worker.token,
-          ),
-        );
+        expectData(await failBuild(server, worker.token, build.id, { message: 'done', retryable: false }));
       }
     }),
   );

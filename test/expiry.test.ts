@@ -1,32 +1,16 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { createApiKey, heartbeat, registerWorker } from './helpers/flows.ts';
-import { expectCode, expectData, graphql } from './helpers/graphql.ts';
+import { expect, it } from 'vitest';
+import { createApiKey, createUpload, heartbeat, registerWorker, useServer } from './helpers/flows.ts';
+import { expectCode, expectData } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
-
-let database: TestDatabase;
-let server: TestServer;
 
 // Short lives, so expiry and rotation happen within the test.
 const TOKEN_TTL_SECONDS = 3;
 const GRACE_SECONDS = 1;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({
-    databaseUrl: database.url,
-    env: {
-      FREE_AGENT_WORKER_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
-      FREE_AGENT_WORKER_TOKEN_GRACE_SECONDS: String(GRACE_SECONDS),
-      FREE_AGENT_UPLOAD_URL_TTL_SECONDS: '1',
-    },
-  });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+const { server, database } = useServer({
+  FREE_AGENT_WORKER_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS),
+  FREE_AGENT_WORKER_TOKEN_GRACE_SECONDS: String(GRACE_SECONDS),
+  FREE_AGENT_UPLOAD_URL_TTL_SECONDS: '1',
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,21 +51,7 @@ it('re-registering with the same workerId is idempotent: same worker, fresh toke
 
 it('refuses an expired signed upload URL with 403', async () => {
   const submitter = await createApiKey(server, 'SUBMITTER');
-  const ticket = expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation {
-          createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) {
-            id
-            url
-          }
-        }
-      `,
-      {},
-      submitter.secret,
-    ),
-  ).createUpload;
+  const ticket = expectData(await createUpload(server, submitter.secret, { kind: 'SOURCE', filename: 'a.zip', size: 3 })).createUpload;
   await sleep(2200);
   const response = await fetch(ticket.url, { method: 'PUT', body: 'abc' });
   expect(response.status).toBe(403);

@@ -1,31 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { buildStatus, claim, complete, createApiKey, heartbeat, registerWorker, submitBuild, upload } from './helpers/flows.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  appendBuildLogs,
+  buildStatus,
+  cancelBuild,
+  claim,
+  complete,
+  completeBuild,
+  createApiKey,
+  createUpload,
+  failBuild,
+  heartbeat,
+  readBuild,
+  registerWorker,
+  retryBuild,
+  revokeWorker,
+  submitBuild,
+  upload,
+  useServer,
+} from './helpers/flows.ts';
 import { expectCode, expectData, graphql } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
-
-let database: TestDatabase;
-let server: TestServer;
-let submitter: string;
-let workerKey: string;
 
 const MAX_SOURCE_BYTES = 100_000;
 
+const { server, database } = useServer({ FREE_AGENT_MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES), FREE_AGENT_MAX_PENDING_BUILDS: '50' });
+let submitter: string;
+let workerKey: string;
+
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({
-    databaseUrl: database.url,
-    env: { FREE_AGENT_MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES), FREE_AGENT_MAX_PENDING_BUILDS: '50' },
-  });
   submitter = (await createApiKey(server, 'SUBMITTER')).secret;
   workerKey = (await createApiKey(server, 'WORKER')).secret;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
 });
 
 /** Everything a refused call could have changed. */
@@ -44,27 +49,11 @@ async function expectRefused(call: () => Promise<{ errors?: unknown[] }>, code: 
 }
 
 const submitMutation = `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id } }`;
+const listBuilds = `{ builds { edges { node { id } } } }`;
 
 describe('roles', () => {
   it('refuses callers without credentials or with bad ones (UNAUTHENTICATED)', async () => {
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            {
-              builds {
-                edges {
-                  node {
-                    id
-                  }
-                }
-              }
-            }
-          `,
-        ),
-      'UNAUTHENTICATED',
-    );
+    await expectRefused(() => graphql(server.graphqlUrl, listBuilds), 'UNAUTHENTICATED');
     await expectRefused(
       () =>
         graphql(
@@ -123,46 +112,8 @@ describe('roles', () => {
         ),
       'FORBIDDEN',
     );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            {
-              builds {
-                edges {
-                  node {
-                    id
-                  }
-                }
-              }
-            }
-          `,
-          {},
-          workerKey,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            {
-              builds {
-                edges {
-                  node {
-                    id
-                  }
-                }
-              }
-            }
-          `,
-          {},
-          worker.token,
-        ),
-      'FORBIDDEN',
-    );
+    await expectRefused(() => graphql(server.graphqlUrl, listBuilds, {}, workerKey), 'FORBIDDEN');
+    await expectRefused(() => graphql(server.graphqlUrl, listBuilds, {}, worker.token), 'FORBIDDEN');
     await expectRefused(
       () =>
         graphql(
@@ -179,22 +130,7 @@ describe('roles', () => {
         ),
       'FORBIDDEN',
     );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              createUpload(input: { kind: SOURCE, filename: "a", size: 1 }) {
-                id
-              }
-            }
-          `,
-          {},
-          worker.token,
-        ),
-      'FORBIDDEN',
-    );
+    await expectRefused(() => createUpload(server, worker.token, { kind: 'SOURCE', filename: 'a', size: 1 }), 'FORBIDDEN');
     await expectRefused(
       () =>
         graphql(
@@ -223,84 +159,12 @@ describe('workers act only on their own builds', () => {
     const ownerResult = await upload(server, owner.token, 'RESULT', Buffer.from('result'), build.id);
 
     await expectRefused(() => heartbeat(server, other.token, build.id, 50), 'FORBIDDEN');
+    await expectRefused(() => appendBuildLogs(server, other.token, build.id, 1, [{ level: 'INFO', message: 'x' }]), 'FORBIDDEN');
+    await expectRefused(() => completeBuild(server, other.token, build.id, ownerResult), 'FORBIDDEN');
+    await expectRefused(() => failBuild(server, other.token, build.id, { message: 'no' }), 'FORBIDDEN');
+    await expectRefused(() => readBuild(server, other.token, build.id, 'id'), 'FORBIDDEN');
     await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              appendBuildLogs(buildId: $id, firstSeq: 1, lines: [{ level: INFO, message: "x" }]) {
-                nextSeq
-              }
-            }
-          `,
-          { id: build.id },
-          other.token,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!, $upload: ID!) {
-              completeBuild(buildId: $id, resultUploadId: $upload) {
-                id
-              }
-            }
-          `,
-          { id: build.id, upload: ownerResult },
-          other.token,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              failBuild(buildId: $id, message: "no") {
-                id
-              }
-            }
-          `,
-          { id: build.id },
-          other.token,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            query ($id: ID!) {
-              build(id: $id) {
-                id
-              }
-            }
-          `,
-          { id: build.id },
-          other.token,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              createUpload(input: { kind: RESULT, filename: "r", size: 1, buildId: $id }) {
-                id
-              }
-            }
-          `,
-          { id: build.id },
-          other.token,
-        ),
+      () => createUpload(server, other.token, { kind: 'RESULT', filename: 'r', size: 1, buildId: build.id }),
       'FORBIDDEN',
     );
     expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
@@ -312,72 +176,12 @@ describe('workers act only on their own builds', () => {
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     const secondResult = await upload(server, worker.token, 'RESULT', Buffer.from('second'), build.id);
     expectData(await complete(server, worker.token, build.id));
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!, $upload: ID!) {
-              completeBuild(buildId: $id, resultUploadId: $upload) {
-                id
-              }
-            }
-          `,
-          { id: build.id, upload: secondResult },
-          worker.token,
-        ),
-      'CONFLICT',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              cancelBuild(id: $id) {
-                id
-              }
-            }
-          `,
-          { id: build.id },
-          submitter,
-        ),
-      'CONFLICT',
-    );
+    await expectRefused(() => completeBuild(server, worker.token, build.id, secondResult), 'CONFLICT');
+    await expectRefused(() => cancelBuild(server, submitter, build.id), 'CONFLICT');
     await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              failBuild(buildId: $id, message: "late") {
-                id
-              }
-            }
-          `,
-          { id: build.id },
-          worker.token,
-        ),
-      'CONFLICT',
-    );
+    await expectRefused(() => failBuild(server, worker.token, build.id, { message: 'late' }), 'CONFLICT');
     const pending = await submitBuild(server, submitter);
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              retryBuild(id: $id) {
-                id
-              }
-            }
-          `,
-          { id: pending.id },
-          submitter,
-        ),
-      'CONFLICT',
-    );
+    await expectRefused(() => retryBuild(server, submitter, pending.id), 'CONFLICT');
   });
 });
 
@@ -386,21 +190,7 @@ describe('revoked workers', () => {
     const build = await submitBuild(server, submitter, { platform: 'IOS' });
     const worker = await registerWorker(server, workerKey, { platforms: ['IOS'] });
     expect((await claim(server, worker.token))?.id).toBe(build.id);
-    expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            revokeWorker(id: $id) {
-              status
-              revokedAt
-            }
-          }
-        `,
-        { id: worker.workerId },
-        server.adminKey,
-      ),
-    );
+    expectData(await revokeWorker(server, worker.workerId));
     expect(await buildStatus(server, build.id)).toBe('PENDING');
     await expectRefused(() => heartbeat(server, worker.token, build.id), 'UNAUTHENTICATED');
     await expectRefused(
@@ -438,20 +228,7 @@ describe('bad input', () => {
   });
 
   it('refuses an upload that has no bytes yet', async () => {
-    const ticket = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation {
-            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 10 }) {
-              id
-            }
-          }
-        `,
-        {},
-        submitter,
-      ),
-    ).createUpload;
+    const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 10 })).createUpload;
     await expectRefused(
       () => graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId: ticket.id } }, submitter),
       'BAD_USER_INPUT',
@@ -471,39 +248,13 @@ describe('bad input', () => {
 describe('artifacts', () => {
   it('refuses an upload larger than the limit of its kind (PAYLOAD_TOO_LARGE)', async () => {
     await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($size: ByteSize!) {
-              createUpload(input: { kind: SOURCE, filename: "big.zip", size: $size }) {
-                id
-              }
-            }
-          `,
-          { size: MAX_SOURCE_BYTES + 1 },
-          submitter,
-        ),
+      () => createUpload(server, submitter, { kind: 'SOURCE', filename: 'big.zip', size: MAX_SOURCE_BYTES + 1 }),
       'PAYLOAD_TOO_LARGE',
     );
   });
 
   it('answers 413 to a body larger than declared and keeps nothing', async () => {
-    const ticket = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation {
-            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1000 }) {
-              id
-              url
-            }
-          }
-        `,
-        {},
-        submitter,
-      ),
-    ).createUpload;
+    const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 1000 })).createUpload;
     const response = await fetch(ticket.url, { method: 'PUT', body: randomBytes(5000) });
     expect(response.status).toBe(413);
     const rows = await adminQuery(database.url, `SELECT "completedAt", size FROM "Upload" WHERE id = $1`, [ticket.id]);
@@ -526,21 +277,7 @@ describe('artifacts', () => {
   });
 
   it('refuses tampered signed URLs with 403', async () => {
-    const ticket = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation {
-            createUpload(input: { kind: SOURCE, filename: "a.zip", size: 3 }) {
-              id
-              url
-            }
-          }
-        `,
-        {},
-        submitter,
-      ),
-    ).createUpload;
+    const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 3 })).createUpload;
     const url = new URL(ticket.url);
     const tampered = [
       (() => {

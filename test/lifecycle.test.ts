@@ -1,22 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { createApiKey, heartbeat, registerWorker, sha256, submitBuild, upload } from './helpers/flows.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  appendBuildLogs,
+  cancelBuild,
+  complete,
+  createApiKey,
+  heartbeat,
+  registerWorker,
+  retryBuild,
+  sha256,
+  submitBuild,
+  useServer,
+} from './helpers/flows.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
 
-let database: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const { server } = useServer();
 
 describe('the build lifecycle over HTTP GraphQL', () => {
   it('runs submit → claim → heartbeat → logs → complete, and the result downloads with its sha256', async () => {
@@ -67,47 +65,15 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     expect(beat).toMatchObject({ cancelRequested: false, build: { status: 'BUILDING' } });
 
     const appended = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($buildId: ID!, $lines: [BuildLogInput!]!) {
-            appendBuildLogs(buildId: $buildId, firstSeq: 1, lines: $lines) {
-              nextSeq
-              accepted
-              truncated
-            }
-          }
-        `,
-        {
-          buildId: submitted.id,
-          lines: [
-            { level: 'INFO', message: 'xcodebuild archive' },
-            { level: 'WARN', message: 'deprecated API' },
-          ],
-        },
-        worker.token,
-      ),
+      await appendBuildLogs(server, worker.token, submitted.id, 1, [
+        { level: 'INFO', message: 'xcodebuild archive' },
+        { level: 'WARN', message: 'deprecated API' },
+      ]),
     ).appendBuildLogs;
     expect(appended).toEqual({ nextSeq: 3, accepted: 2, truncated: false });
 
     const result = randomBytes(200_000);
-    const resultUploadId = await upload(server, worker.token, 'RESULT', result, submitted.id);
-    const completed = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($buildId: ID!, $resultUploadId: ID!) {
-            completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
-              status
-              progress
-              resultSha256
-            }
-          }
-        `,
-        { buildId: submitted.id, resultUploadId },
-        worker.token,
-      ),
-    ).completeBuild;
+    const completed = expectData(await complete(server, worker.token, submitted.id, result)).completeBuild;
     expect(completed).toEqual({ status: 'COMPLETED', progress: 100, resultSha256: sha256(result) });
 
     const read = expectData(
@@ -176,38 +142,8 @@ describe('the build lifecycle over HTTP GraphQL', () => {
   it('retries a finished build as a new pending build linked to it', async () => {
     const submitter = await createApiKey(server, 'SUBMITTER');
     const build = await submitBuild(server, submitter.secret);
-    expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            cancelBuild(id: $id) {
-              status
-            }
-          }
-        `,
-        { id: build.id },
-        submitter.secret,
-      ),
-    );
-    const retried = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            retryBuild(id: $id) {
-              id
-              status
-              retryOf {
-                id
-              }
-            }
-          }
-        `,
-        { id: build.id },
-        submitter.secret,
-      ),
-    ).retryBuild;
+    expectData(await cancelBuild(server, submitter.secret, build.id));
+    const retried = expectData(await retryBuild(server, submitter.secret, build.id)).retryBuild;
     expect(retried).toMatchObject({ status: 'PENDING', retryOf: { id: build.id } });
     expect(retried.id).not.toBe(build.id);
   });

@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { claim, createApiKey, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expect, it } from 'vitest';
+import { appendBuildLogs, claim, createApiKey, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
 import { expectCode, expectData, graphql } from './helpers/graphql.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
-
-let database: TestDatabase;
-let server: TestServer;
 
 const LOG_MAX_LINES = 10;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url, env: { FREE_AGENT_LOG_MAX_LINES: String(LOG_MAX_LINES) } });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const { server } = useServer({ FREE_AGENT_LOG_MAX_LINES: String(LOG_MAX_LINES) });
 
 async function runningBuild() {
   const submitter = await createApiKey(server, 'SUBMITTER');
@@ -31,22 +18,8 @@ async function runningBuild() {
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, index) => ({ level: 'INFO', message: `line ${from + index}` }));
 
-function append(token: string, buildId: string, firstSeq: number, batch: object[]) {
-  return graphql(
-    server.graphqlUrl,
-    `
-      mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
-        appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) {
-          nextSeq
-          accepted
-          truncated
-        }
-      }
-    `,
-    { buildId, firstSeq, lines: batch },
-    token,
-  );
-}
+const append = (token: string, buildId: string, firstSeq: number, batch: object[]) =>
+  appendBuildLogs(server, token, buildId, firstSeq, batch);
 
 async function storedMessages(reader: string, buildId: string, afterSeq = 0, first = 100) {
   const data = expectData(

@@ -1,24 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { describe, expect, it } from 'vitest';
+import { useServer } from './helpers/flows.ts';
 import { expectCode, graphql } from './helpers/graphql.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
 
 const serverDir = fileURLToPath(new URL('../server', import.meta.url));
 
-let database: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const { server, database } = useServer();
 
 /** Runs the server's entry point with an environment and returns how it ended. */
 function startWith(env: Record<string, string>) {

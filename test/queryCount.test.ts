@@ -1,20 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { claim, createApiKey, eventually, heartbeat, registerWorker, submitBuild } from './helpers/flows.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { expect, it } from 'vitest';
+import { claim, createApiKey, eventually, heartbeat, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
 
-let database: TestDatabase;
-let server: TestServer;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url, env: { FREE_AGENT_LOG_LEVEL: 'debug' } });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
+const { server } = useServer({ FREE_AGENT_LOG_LEVEL: 'debug' });
 
 const NESTED = `query ($first: Int) {
   builds(first: $first) { edges { node { id status worker { name status } events { toStatus actor at } submittedBy { name } retryOf { id } } } }

@@ -1,11 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { claim, complete, createApiKey, heartbeat, registerWorker, submitBuild } from './helpers/flows.ts';
-import { expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  appendBuildLogs,
+  cancelBuild,
+  claim,
+  complete,
+  createApiKey,
+  heartbeat,
+  recordBuildTelemetry,
+  registerWorker,
+  revokeWorker,
+  submitBuild,
+  useServer,
+} from './helpers/flows.ts';
+import { expectData, subscribe, wsClient } from './helpers/graphql.ts';
 
-let database: TestDatabase;
-let server: TestServer;
+const { server } = useServer();
 let submitter: string;
 let workerKey: string;
 
@@ -20,15 +29,8 @@ const outcome = (subscription: { next(timeoutMs?: number): Promise<unknown> }) =
   );
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url });
   submitter = (await createApiKey(server, 'SUBMITTER')).secret;
   workerKey = (await createApiKey(server, 'WORKER')).secret;
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
 });
 
 describe('console feeds', () => {
@@ -48,20 +50,7 @@ describe('console feeds', () => {
     expectData(await heartbeat(server, worker.token, build.id, 10));
     for (let batch = 0; batch < 3; batch++) {
       const lines = [1, 2].map((line) => ({ level: 'INFO', message: `batch ${batch} line ${line}` }));
-      expectData(
-        await graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) {
-              appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) {
-                nextSeq
-              }
-            }
-          `,
-          { id: build.id, seq: batch * 2 + 1, lines },
-          worker.token,
-        ),
-      );
+      expectData(await appendBuildLogs(server, worker.token, build.id, batch * 2 + 1, lines));
     }
     expectData(await complete(server, worker.token, build.id));
 
@@ -104,20 +93,7 @@ describe('server-sent events', () => {
     });
     expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
     await registered();
-    expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            cancelBuild(id: $id) {
-              status
-            }
-          }
-        `,
-        { id: build.id },
-        submitter,
-      ),
-    );
+    expectData(await cancelBuild(server, submitter, build.id));
     const reader = response.body!.getReader();
     let text = '';
     while (!text.includes('CANCELLED')) text += new TextDecoder().decode((await reader.read()).value);
@@ -137,21 +113,10 @@ describe('telemetry feed', () => {
     });
     await registered();
     expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            recordBuildTelemetry(
-              buildId: $id
-              events: [{ kind: "stage.started", data: { stage: "archive" } }, { kind: "sample.cpu", data: { percent: 93 } }]
-            ) {
-              accepted
-            }
-          }
-        `,
-        { id: build.id },
-        worker.token,
-      ),
+      await recordBuildTelemetry(server, worker.token, build.id, [
+        { kind: 'stage.started', data: { stage: 'archive' } },
+        { kind: 'sample.cpu', data: { percent: 93 } },
+      ]),
     );
     const batch = (await feed.next(2000)).data!.buildTelemetryRecorded.events;
     expect(batch).toEqual([
@@ -187,20 +152,7 @@ describe('worker feeds', () => {
     const events = subscribe(socket, `subscription { workerEvents { kind buildId } }`);
     await registered();
     const cancelledAt = Date.now();
-    expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            cancelBuild(id: $id) {
-              status
-            }
-          }
-        `,
-        { id: build.id },
-        submitter,
-      ),
-    );
+    expectData(await cancelBuild(server, submitter, build.id));
     const event = (await events.next(1000)).data!.workerEvents;
     expect(event).toEqual({ kind: 'CANCEL_BUILD', buildId: build.id });
     console.log(`cancel reached the worker after ${Date.now() - cancelledAt} ms`);
@@ -213,20 +165,7 @@ describe('worker feeds', () => {
     const socket = wsClient(server.wsUrl, worker.token);
     const events = subscribe(socket, `subscription { workerEvents { kind } }`);
     await registered();
-    expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            revokeWorker(id: $id) {
-              id
-            }
-          }
-        `,
-        { id: worker.workerId },
-        server.adminKey,
-      ),
-    );
+    expectData(await revokeWorker(server, worker.workerId));
     const revoke = await events.next(2000);
     expect(revoke.data!.workerEvents.kind).toBe('REVOKE');
     await expect(events.next(2000)).rejects.toThrow(/4403|closed|completed/i);

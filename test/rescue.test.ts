@@ -1,30 +1,26 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { buildStatus, claim, createApiKey, eventually, heartbeat, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expect, it } from 'vitest';
+import {
+  buildStatus,
+  cancelBuild,
+  claim,
+  createApiKey,
+  eventually,
+  heartbeat,
+  readBuild,
+  readWorker,
+  registerWorker,
+  submitBuild,
+  useServer,
+} from './helpers/flows.ts';
 import { expectCode, expectData, graphql } from './helpers/graphql.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
-
-let database: TestDatabase;
-let server: TestServer;
 
 // Seconds instead of minutes, so rescue happens within the test.
 const HEARTBEAT_TIMEOUT_SECONDS = 2;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({
-    databaseUrl: database.url,
-    env: {
-      FREE_AGENT_HEARTBEAT_TIMEOUT_SECONDS: String(HEARTBEAT_TIMEOUT_SECONDS),
-      FREE_AGENT_RESCUE_INTERVAL_SECONDS: '0.5',
-      FREE_AGENT_WORKER_OFFLINE_SECONDS: '4',
-    },
-  });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+const { server } = useServer({
+  FREE_AGENT_HEARTBEAT_TIMEOUT_SECONDS: String(HEARTBEAT_TIMEOUT_SECONDS),
+  FREE_AGENT_RESCUE_INTERVAL_SECONDS: '0.5',
+  FREE_AGENT_WORKER_OFFLINE_SECONDS: '4',
 });
 
 it('gives the build of a worker that stops heartbeating to another worker within the timeout', async () => {
@@ -52,24 +48,7 @@ it('gives the build of a worker that stops heartbeating to another worker within
 
   // The silent worker's late heartbeat cannot touch the build any more.
   expectCode(await heartbeat(server, silent.token, build.id, 90), 'FORBIDDEN');
-  const events = expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        query ($id: ID!) {
-          build(id: $id) {
-            progress
-            events {
-              toStatus
-              reason
-            }
-          }
-        }
-      `,
-      { id: build.id },
-      server.adminKey,
-    ),
-  ).build;
+  const events = expectData(await readBuild(server, server.adminKey, build.id, 'progress events { toStatus reason }')).build;
   expect(events.progress).toBe(0);
   expect(events.events.map((event: { toStatus: string }) => event.toStatus)).toEqual([
     'PENDING',
@@ -89,20 +68,7 @@ it('tells a worker on its next heartbeat that its build was cancelled', async ()
   expect((await claim(server, worker.token))?.id).toBe(build.id);
   expect(expectData(await heartbeat(server, worker.token, build.id)).heartbeat.cancelRequested).toBe(false);
 
-  expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation ($id: ID!) {
-          cancelBuild(id: $id) {
-            status
-          }
-        }
-      `,
-      { id: build.id },
-      submitter.secret,
-    ),
-  );
+  expectData(await cancelBuild(server, submitter.secret, build.id));
   const beat = expectData(await heartbeat(server, worker.token, build.id)).heartbeat;
   expect(beat).toMatchObject({ cancelRequested: true, build: { status: 'CANCELLED' } });
   expect(await buildStatus(server, build.id)).toBe('CANCELLED');
@@ -136,20 +102,7 @@ it('marks a worker that is not seen OFFLINE and requeues its build', async () =>
   await eventually(async () => ((await buildStatus(server, build.id)) === 'FAILED' ? true : undefined), 15_000, 'the build to fail');
   const status = await eventually(
     async () => {
-      const data = expectData(
-        await graphql(
-          server.graphqlUrl,
-          `
-            query ($id: ID!) {
-              worker(id: $id) {
-                status
-              }
-            }
-          `,
-          { id: worker.workerId },
-          server.adminKey,
-        ),
-      );
+      const data = expectData(await readWorker(server, server.adminKey, worker.workerId, 'status'));
       return data.worker.status === 'OFFLINE' ? data.worker.status : undefined;
     },
     15_000,

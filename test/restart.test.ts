@@ -4,8 +4,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { claim, createApiKey, heartbeat, registerWorker, sha256, submitBuild, upload } from './helpers/flows.ts';
-import { expectData, graphql } from './helpers/graphql.ts';
+import {
+  appendBuildLogs,
+  claim,
+  complete,
+  createApiKey,
+  heartbeat,
+  readBuild,
+  registerWorker,
+  sha256,
+  submitBuild,
+} from './helpers/flows.ts';
+import { expectData } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
 import { startServer } from './helpers/server.ts';
 
@@ -33,38 +43,11 @@ it('loses nothing when the server is killed with SIGKILL mid-run and started aga
   const built = await submitBuild(first, submitter.secret);
   expect((await claim(first, worker.token))?.id).toBe(built.id);
   const result = randomBytes(100_000);
-  const resultUploadId = await upload(first, worker.token, 'RESULT', result, built.id);
-  expectData(
-    await graphql(
-      first.graphqlUrl,
-      `
-        mutation ($b: ID!, $r: ID!) {
-          completeBuild(buildId: $b, resultUploadId: $r) {
-            status
-          }
-        }
-      `,
-      { b: built.id, r: resultUploadId },
-      worker.token,
-    ),
-  );
+  expectData(await complete(first, worker.token, built.id, result));
   const running = await submitBuild(first, submitter.secret);
   expect((await claim(first, worker.token))?.id).toBe(running.id);
   expectData(await heartbeat(first, worker.token, running.id, 30));
-  expectData(
-    await graphql(
-      first.graphqlUrl,
-      `
-        mutation ($b: ID!) {
-          appendBuildLogs(buildId: $b, firstSeq: 1, lines: [{ level: INFO, message: "before the crash" }]) {
-            nextSeq
-          }
-        }
-      `,
-      { b: running.id },
-      worker.token,
-    ),
-  );
+  expectData(await appendBuildLogs(first, worker.token, running.id, 1, [{ level: 'INFO', message: 'before the crash' }]));
 
   // Submissions in flight when the process dies: each one acknowledged must survive.
   const acknowledged: string[] = [];
@@ -90,36 +73,12 @@ it('loses nothing when the server is killed with SIGKILL mid-run and started aga
     // The worker carries on with the same token, and its log resumes where it was.
     expect(expectData(await heartbeat(second, worker.token, running.id, 60)).heartbeat.cancelRequested).toBe(false);
     const appended = expectData(
-      await graphql(
-        second.graphqlUrl,
-        `
-          mutation ($b: ID!) {
-            appendBuildLogs(buildId: $b, firstSeq: 2, lines: [{ level: INFO, message: "after" }]) {
-              nextSeq
-            }
-          }
-        `,
-        { b: running.id },
-        worker.token,
-      ),
+      await appendBuildLogs(second, worker.token, running.id, 2, [{ level: 'INFO', message: 'after' }]),
     ).appendBuildLogs;
     expect(appended.nextSeq).toBe(3);
 
     // The stored result (and its signing secret) survived too.
-    const read = expectData(
-      await graphql(
-        second.graphqlUrl,
-        `
-          query ($id: ID!) {
-            build(id: $id) {
-              resultUrl
-            }
-          }
-        `,
-        { id: built.id },
-        submitter.secret,
-      ),
-    );
+    const read = expectData(await readBuild(second, submitter.secret, built.id, 'resultUrl'));
     const download = await fetch(read.build.resultUrl);
     expect(sha256(Buffer.from(await download.arrayBuffer()))).toBe(sha256(result));
     console.log(`restart: ${acknowledged.length} of 20 in-flight submits acknowledged before SIGKILL, all found after restart`);
@@ -142,21 +101,7 @@ it('starts on the embedded PostgreSQL with no DATABASE_URL, shows the admin key 
   const second = await startServer({ databaseUrl: '', dataDir, env });
   try {
     expect(second.logs().some((line) => line.includes('fak_'))).toBe(false);
-    const read = expectData(
-      await graphql(
-        second.graphqlUrl,
-        `
-          query ($id: ID!) {
-            build(id: $id) {
-              status
-              metadata
-            }
-          }
-        `,
-        { id: build.id },
-        adminKey,
-      ),
-    );
+    const read = expectData(await readBuild(second, adminKey, build.id, 'status metadata'));
     expect(read.build).toEqual({ status: 'PENDING', metadata: { appName: 'Embedded' } });
   } finally {
     await second.stop();

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { createApiKey, registerWorker } from './helpers/flows.ts';
-import { expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
+import { claim, complete, createApiKey, failBuild, registerWorker, submitBuild } from './helpers/flows.ts';
+import { expectData, subscribe, wsClient } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -33,39 +33,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Reserves and fills a source upload on a server, then submits; returns the build id. */
+/** Uploads a small source and submits an Android build on a server; returns the build id. */
 async function submitOn(server: TestServer, key: string): Promise<string> {
-  const ticket = expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation {
-          createUpload(input: { kind: SOURCE, filename: "s.zip", size: 3 }) {
-            id
-            url
-          }
-        }
-      `,
-      {},
-      key,
-    ),
-  ).createUpload;
-  const put = await fetch(ticket.url, { method: 'PUT', body: 'src' });
-  expect(put.status).toBe(200);
-  return expectData(
-    await graphql(
-      server.graphqlUrl,
-      `
-        mutation ($id: ID!) {
-          submitBuild(input: { platform: ANDROID, sourceUploadId: $id }) {
-            id
-          }
-        }
-      `,
-      { id: ticket.id },
-      key,
-    ),
-  ).submitBuild.id;
+  return (await submitBuild(server, key, { platform: 'ANDROID', source: Buffer.from('src') })).id;
 }
 
 it('wakes a worker subscribed on one server for a build submitted on the other within a second', async () => {
@@ -82,35 +52,8 @@ it('wakes a worker subscribed on one server for a build submitted on the other w
   const latencyMs = Date.now() - submittedAt;
   expect(wakeUp).toEqual({ platform: 'ANDROID', buildId });
   expect(latencyMs).toBeLessThan(1000);
-  const claimed = expectData(
-    await graphql(
-      serverB.graphqlUrl,
-      `
-        mutation {
-          claimBuild {
-            id
-          }
-        }
-      `,
-      {},
-      worker.token,
-    ),
-  ).claimBuild;
-  expect(claimed.id).toBe(buildId);
-  expectData(
-    await graphql(
-      serverB.graphqlUrl,
-      `
-        mutation ($id: ID!) {
-          failBuild(buildId: $id, message: "done") {
-            id
-          }
-        }
-      `,
-      { id: buildId },
-      worker.token,
-    ),
-  );
+  expect((await claim(serverB, worker.token))?.id).toBe(buildId);
+  expectData(await failBuild(serverB, worker.token, buildId, { message: 'done' }));
   console.log(`cross-server wake-up after ${latencyMs} ms`);
   jobs.close();
   await socket.dispose();
@@ -132,51 +75,9 @@ it(`completes ${BUILDS} builds exactly once with ${WORKERS} workers split across
       const server = servers[index % 2];
       const worker = await registerWorker(server, workerKey.secret, { name: `w${index}`, platforms: ['ANDROID'] });
       for (;;) {
-        const build = expectData(
-          await graphql(
-            server.graphqlUrl,
-            `
-              mutation {
-                claimBuild {
-                  id
-                }
-              }
-            `,
-            {},
-            worker.token,
-          ),
-        ).claimBuild;
+        const build = await claim(server, worker.token);
         if (!build) return;
-        const ticket = expectData(
-          await graphql(
-            server.graphqlUrl,
-            `
-              mutation ($id: ID!) {
-                createUpload(input: { kind: RESULT, filename: "app.apk", size: 6, buildId: $id }) {
-                  id
-                  url
-                }
-              }
-            `,
-            { id: build.id },
-            worker.token,
-          ),
-        ).createUpload;
-        expect((await fetch(ticket.url, { method: 'PUT', body: 'result' })).status).toBe(200);
-        expectData(
-          await graphql(
-            server.graphqlUrl,
-            `
-              mutation ($id: ID!, $upload: ID!) {
-                completeBuild(buildId: $id, resultUploadId: $upload) {
-                  status
-                }
-              }
-            `,
-            { id: build.id, upload: ticket.id },
-            worker.token,
-          ),
-        );
+        expectData(await complete(server, worker.token, build.id, Buffer.from('result')));
         completions.set(build.id, (completions.get(build.id) ?? 0) + 1);
       }
     }),

@@ -1,45 +1,37 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { buildStatus, claim, complete, createApiKey, eventually, heartbeat, registerWorker, submitBuild } from './helpers/flows.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildStatus,
+  claim,
+  complete,
+  createApiKey,
+  eventually,
+  failBuild,
+  heartbeat,
+  readBuild,
+  readWorker,
+  recordBuildTelemetry,
+  registerWorker,
+  retryBuild,
+  submitBuild,
+  useServer,
+} from './helpers/flows.ts';
 import { expectCode, expectData, graphql } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
-import { startServer, type TestServer } from './helpers/server.ts';
 
-let database: TestDatabase;
-let server: TestServer;
+const { server, database } = useServer({ FREE_AGENT_RESCUE_INTERVAL_SECONDS: '0.5' });
 let submitter: string;
 let workerKey: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startServer({ databaseUrl: database.url, env: { FREE_AGENT_RESCUE_INTERVAL_SECONDS: '0.5' } });
   submitter = (await createApiKey(server, 'SUBMITTER')).secret;
   workerKey = (await createApiKey(server, 'WORKER')).secret;
 });
 
-afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
-});
-
 const fail = (token: string, buildId: string, retryable: boolean) =>
-  graphql(
-    server.graphqlUrl,
-    `
-      mutation ($id: ID!, $retryable: Boolean) {
-        failBuild(buildId: $id, message: "xcodebuild exited 65", retryable: $retryable) {
-          status
-          attempt
-          errorMessage
-        }
-      }
-    `,
-    { id: buildId, retryable },
-    token,
-  );
+  failBuild(server, token, buildId, { message: 'xcodebuild exited 65', retryable });
 
 describe('failures and retries', () => {
   it('requeues a retryable failure while attempts remain, then fails it', async () => {
@@ -76,23 +68,7 @@ describe('failures and retries', () => {
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     expectData(await heartbeat(server, worker.token, build.id, 1));
     await eventually(async () => ((await buildStatus(server, build.id)) === 'FAILED' ? true : undefined), 10_000, 'the timeout');
-    const read = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          query ($id: ID!) {
-            build(id: $id) {
-              errorMessage
-              events {
-                reason
-              }
-            }
-          }
-        `,
-        { id: build.id },
-        submitter,
-      ),
-    );
+    const read = expectData(await readBuild(server, submitter, build.id, 'errorMessage events { reason }'));
     expect(read.build.errorMessage).toMatch(/timeoutSeconds/);
     expect(read.build.events.at(-1).reason).toBe('timed out');
   });
@@ -117,20 +93,7 @@ describe('draining', () => {
     );
     await submitBuild(server, submitter, { platform: 'IOS' });
     expect(await claim(server, worker.token)).toBeNull();
-    const drained = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          query ($id: ID!) {
-            worker(id: $id) {
-              status
-            }
-          }
-        `,
-        { id: worker.workerId },
-        submitter,
-      ),
-    );
+    const drained = expectData(await readWorker(server, submitter, worker.workerId, 'status'));
     expect(drained.worker.status).toBe('DRAINING');
   });
 });
@@ -155,21 +118,7 @@ describe('certificates', () => {
     expect(left).not.toContain(path.basename(storedFile));
     expect((await fetch(claimed.certsUrl!)).status).toBe(404);
     // Retrying a signed build needs fresh certificates.
-    expectCode(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            retryBuild(id: $id) {
-              id
-            }
-          }
-        `,
-        { id: build.id },
-        submitter,
-      ),
-      'CONFLICT',
-    );
+    expectCode(await retryBuild(server, submitter, build.id), 'CONFLICT');
   });
 });
 
@@ -206,26 +155,7 @@ describe('worker health and telemetry', () => {
     expect(expectData(await report('WARN', '12 GB free')).reportDiagnostics).toMatchObject({ failCount: 0, warnCount: 1 });
     expect(expectData(await report('FAIL', '1 GB free')).reportDiagnostics).toMatchObject({ failCount: 1, warnCount: 0 });
     const read = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          query ($id: ID!) {
-            worker(id: $id) {
-              diagnostics(first: 5) {
-                failCount
-                system
-                checks {
-                  name
-                  status
-                  message
-                }
-              }
-            }
-          }
-        `,
-        { id: worker.workerId },
-        submitter,
-      ),
+      await readWorker(server, submitter, worker.workerId, 'diagnostics(first: 5) { failCount system checks { name status message } }'),
     );
     expect(read.worker.diagnostics).toHaveLength(2);
     expect(read.worker.diagnostics[0]).toMatchObject({ failCount: 1, system: { macos: '15.1', cpus: 10 } });
@@ -238,52 +168,11 @@ describe('worker health and telemetry', () => {
     const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     const events = Array.from({ length: 50 }, (_, index) => ({ kind: index % 2 ? 'sample.cpu' : 'stage.started', data: { index } }));
-    const recorded = await graphql(
-      server.graphqlUrl,
-      `
-        mutation ($id: ID!, $events: [BuildTelemetryInput!]!) {
-          recordBuildTelemetry(buildId: $id, events: $events) {
-            accepted
-          }
-        }
-      `,
-      { id: build.id, events },
-      worker.token,
-    );
+    const recorded = await recordBuildTelemetry(server, worker.token, build.id, events);
     expect(expectData(recorded).recordBuildTelemetry.accepted).toBe(50);
     const other = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
-    expectCode(
-      await graphql(
-        server.graphqlUrl,
-        `
-          mutation ($id: ID!) {
-            recordBuildTelemetry(buildId: $id, events: [{ kind: "x" }]) {
-              accepted
-            }
-          }
-        `,
-        { id: build.id },
-        other.token,
-      ),
-      'FORBIDDEN',
-    );
-    const read = expectData(
-      await graphql(
-        server.graphqlUrl,
-        `
-          query ($id: ID!) {
-            build(id: $id) {
-              telemetry(first: 100) {
-                kind
-                data
-              }
-            }
-          }
-        `,
-        { id: build.id },
-        submitter,
-      ),
-    );
+    expectCode(await recordBuildTelemetry(server, other.token, build.id, [{ kind: 'x' }]), 'FORBIDDEN');
+    const read = expectData(await readBuild(server, submitter, build.id, 'telemetry(first: 100) { kind data }'));
     expect(read.build.telemetry.map((event: { data: { index: number } }) => event.data.index)).toEqual(events.map((_, index) => index));
   });
 });

@@ -1,8 +1,33 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './database.ts';
 import { expectData, graphql } from './graphql.ts';
-import type { TestServer } from './server.ts';
+import { startServer, type TestServer } from './server.ts';
 
-/** The steps every scenario repeats, each through the real GraphQL and HTTP API. */
+/**
+ * The steps every scenario repeats, each through the real GraphQL and HTTP API. Helpers named after
+ * a mutation return its raw answer, so a test can expectData() or expectCode() as it needs.
+ */
+
+/**
+ * Gives the test file a database cloned from the template and a server on it (with `env`), made
+ * before its tests and stopped and dropped after them. The objects are filled in by beforeAll, so
+ * the file can name them at the top.
+ */
+export function useServer(env?: Record<string, string>): { server: TestServer; database: TestDatabase } {
+  const database = {} as TestDatabase;
+  const server = {} as TestServer;
+  beforeAll(async () => {
+    Object.assign(database, await createTestDatabase());
+    Object.assign(server, await startServer({ databaseUrl: database.url, env }));
+  });
+  afterAll(async () => {
+    // Either may be missing when beforeAll failed.
+    await server.stop?.();
+    await database.drop?.();
+  });
+  return { server, database };
+}
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -27,33 +52,38 @@ export async function createApiKey(server: TestServer, role: 'ADMIN' | 'SUBMITTE
   return { secret: data.createApiKey.secret, id: data.createApiKey.apiKey.id };
 }
 
-/** Reserves an upload and PUTs the bytes to its signed URL; returns the upload id. */
-export async function upload(
+type UploadKind = 'SOURCE' | 'CERTS' | 'RESULT';
+
+/** Reserves an upload without sending its bytes. */
+export function createUpload(
   server: TestServer,
   token: string,
-  kind: 'SOURCE' | 'CERTS' | 'RESULT',
-  bytes: Buffer,
-  buildId?: string,
-): Promise<string> {
-  const data = expectData(
-    await graphql<{ createUpload: { id: string; url: string } }>(
-      server.graphqlUrl,
-      `
-        mutation ($input: CreateUploadInput!) {
-          createUpload(input: $input) {
-            id
-            url
-            expiresAt
-          }
+  input: { kind: UploadKind; filename: string; size: number; buildId?: string },
+) {
+  return graphql<{ createUpload: { id: string; url: string; expiresAt: string } }>(
+    server.graphqlUrl,
+    `
+      mutation ($input: CreateUploadInput!) {
+        createUpload(input: $input) {
+          id
+          url
+          expiresAt
         }
-      `,
-      { input: { kind, filename: `${kind.toLowerCase()}.bin`, size: bytes.length, buildId } },
-      token,
-    ),
+      }
+    `,
+    { input },
+    token,
   );
-  const response = await fetch(data.createUpload.url, { method: 'PUT', body: new Uint8Array(bytes) });
+}
+
+/** Reserves an upload and PUTs the bytes to its signed URL; returns the upload id. */
+export async function upload(server: TestServer, token: string, kind: UploadKind, bytes: Buffer, buildId?: string): Promise<string> {
+  const ticket = expectData(
+    await createUpload(server, token, { kind, filename: `${kind.toLowerCase()}.bin`, size: bytes.length, buildId }),
+  ).createUpload;
+  const response = await fetch(ticket.url, { method: 'PUT', body: new Uint8Array(bytes) });
   if (response.status !== 200) throw new Error(`PUT ${kind} answered ${response.status}: ${await response.text()}`);
-  return data.createUpload.id;
+  return ticket.id;
 }
 
 export async function submitBuild(
@@ -147,15 +177,47 @@ export async function heartbeat(server: TestServer, workerToken: string, buildId
   );
 }
 
-export async function complete(server: TestServer, workerToken: string, buildId: string, result = randomBytes(256)) {
-  const resultUploadId = await upload(server, workerToken, 'RESULT', result, buildId);
-  return graphql<{ completeBuild: { id: string; status: string; resultSha256: string } }>(
+export function appendBuildLogs(server: TestServer, workerToken: string, buildId: string, firstSeq: number, lines: object[]) {
+  return graphql<{ appendBuildLogs: { nextSeq: number; accepted: number; truncated: boolean } }>(
+    server.graphqlUrl,
+    `
+      mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
+        appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) {
+          nextSeq
+          accepted
+          truncated
+        }
+      }
+    `,
+    { buildId, firstSeq, lines },
+    workerToken,
+  );
+}
+
+export function recordBuildTelemetry(server: TestServer, workerToken: string, buildId: string, events: { kind: string; data?: unknown }[]) {
+  return graphql<{ recordBuildTelemetry: { accepted: number } }>(
+    server.graphqlUrl,
+    `
+      mutation ($buildId: ID!, $events: [BuildTelemetryInput!]!) {
+        recordBuildTelemetry(buildId: $buildId, events: $events) {
+          accepted
+        }
+      }
+    `,
+    { buildId, events },
+    workerToken,
+  );
+}
+
+/** Completes a build with a RESULT upload that already holds its bytes. */
+export function completeBuild(server: TestServer, workerToken: string, buildId: string, resultUploadId: string) {
+  return graphql<{ completeBuild: { status: string; progress: number; resultSha256: string } }>(
     server.graphqlUrl,
     `
       mutation ($buildId: ID!, $resultUploadId: ID!) {
         completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
-          id
           status
+          progress
           resultSha256
         }
       }
@@ -165,22 +227,95 @@ export async function complete(server: TestServer, workerToken: string, buildId:
   );
 }
 
-export async function buildStatus(server: TestServer, buildId: string): Promise<string> {
-  const data = expectData(
-    await graphql<{ build: { status: string } }>(
-      server.graphqlUrl,
-      `
-        query ($id: ID!) {
-          build(id: $id) {
-            status
+/** Uploads `result` for the build and completes it. */
+export async function complete(server: TestServer, workerToken: string, buildId: string, result = randomBytes(256)) {
+  const resultUploadId = await upload(server, workerToken, 'RESULT', result, buildId);
+  return completeBuild(server, workerToken, buildId, resultUploadId);
+}
+
+export function failBuild(server: TestServer, workerToken: string, buildId: string, failure: { message: string; retryable?: boolean }) {
+  return graphql<{ failBuild: { id: string; status: string; attempt: number; errorMessage: string | null } }>(
+    server.graphqlUrl,
+    `
+      mutation ($buildId: ID!, $message: String!, $retryable: Boolean) {
+        failBuild(buildId: $buildId, message: $message, retryable: $retryable) {
+          id
+          status
+          attempt
+          errorMessage
+        }
+      }
+    `,
+    { buildId, ...failure },
+    workerToken,
+  );
+}
+
+export function cancelBuild(server: TestServer, token: string, buildId: string) {
+  return graphql<{ cancelBuild: { id: string; status: string } }>(
+    server.graphqlUrl,
+    `
+      mutation ($id: ID!) {
+        cancelBuild(id: $id) {
+          id
+          status
+        }
+      }
+    `,
+    { id: buildId },
+    token,
+  );
+}
+
+export function retryBuild(server: TestServer, token: string, buildId: string) {
+  return graphql<{ retryBuild: { id: string; status: string; retryOf: { id: string } | null } }>(
+    server.graphqlUrl,
+    `
+      mutation ($id: ID!) {
+        retryBuild(id: $id) {
+          id
+          status
+          retryOf {
+            id
           }
         }
-      `,
-      { id: buildId },
-      server.adminKey,
-    ),
+      }
+    `,
+    { id: buildId },
+    token,
   );
-  return data.build.status;
+}
+
+/** Revokes a worker with the admin key. */
+export function revokeWorker(server: TestServer, workerId: string) {
+  return graphql<{ revokeWorker: { id: string; status: string; revokedAt: string | null } }>(
+    server.graphqlUrl,
+    `
+      mutation ($id: ID!) {
+        revokeWorker(id: $id) {
+          id
+          status
+          revokedAt
+        }
+      }
+    `,
+    { id: workerId },
+    server.adminKey,
+  );
+}
+
+/** Reads `build(id)` with the fields in `selection` (GraphQL selection syntax). */
+export function readBuild(server: TestServer, token: string, buildId: string, selection: string) {
+  return graphql(server.graphqlUrl, `query ($id: ID!) { build(id: $id) { ${selection} } }`, { id: buildId }, token);
+}
+
+/** Reads `worker(id)` with the fields in `selection` (GraphQL selection syntax). */
+export function readWorker(server: TestServer, token: string, workerId: string, selection: string) {
+  return graphql(server.graphqlUrl, `query ($id: ID!) { worker(id: $id) { ${selection} } }`, { id: workerId }, token);
+}
+
+export async function buildStatus(server: TestServer, buildId: string): Promise<string> {
+  return expectData(await readBuild(server, server.adminKey, buildId, 'status')).build.status;
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs`. */
