@@ -6,9 +6,10 @@
 //
 // Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest (default: all).
 // --quick (or BENCH_QUICK=1) runs a smaller version of each for a smoke check (~1–2 minutes).
-// --profile (or BENCH_PROFILE=1) starts servers with --cpu-prof and prints their top self-time
-// functions (figures are then not comparable to an unprofiled run).
-import { mkdir, writeFile } from 'node:fs/promises';
+// --profile (or BENCH_PROFILE=1) CPU-profiles every server through its inspector, writes the
+// profiles to bench/results/profiles/ and prints their top self-time functions (figures are then
+// not comparable to an unprofiled run).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,12 +92,14 @@ async function main(): Promise<number> {
   await removeAbandonedTempDirs();
   await mkdir(resultsDir, { recursive: true });
   const profileDir = options.profile ? path.join(resultsDir, 'profiles') : undefined;
+  if (profileDir) await rm(profileDir, { recursive: true, force: true });
   const env = await BenchEnvironment.open({ env: serverEnvironment(), profileDir });
   let closing: Promise<void> | undefined;
   cleanUp = () => (closing ??= env.close());
 
   const startedAt = new Date();
-  const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
+  const log = (message: string) =>
+    process.stderr.write(`[bench ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
   log(
     `Free Agent benchmark${options.quick ? ' (quick)' : ''}: ${options.scenarios.join(', ')} on ${env.label}, ` +
       `node ${process.version}, ${os.cpus().length} cores, load ${loadAverage().join(' ')}`,
@@ -145,9 +148,7 @@ async function main(): Promise<number> {
         database: env.label,
         quick: options.quick,
         profiled: options.profile,
-        serverEnvironment: Object.fromEntries(
-          Object.entries(env.settings.env).filter(([name]) => !/SECRET|KEY/.test(name)),
-        ),
+        serverEnvironment: Object.fromEntries(Object.entries(env.settings.env).filter(([name]) => !/SECRET|KEY/.test(name))),
         report,
         scenarios: results,
         failures,
@@ -168,7 +169,11 @@ function printReport(options: Options, results: Record<string, ScenarioResult>, 
   const targets: TargetCheck[] = Object.values(results).flatMap((result) => result.targets);
 
   console.log(`\nFree Agent benchmark${options.quick ? ' (QUICK: smaller runs, figures are indicative only)' : ''}\n`);
-  printTable(['scenario', 'result', 'details'], rows.map((row) => [row.scenario, row.result, row.details]), 2);
+  printTable(
+    ['scenario', 'result', 'details'],
+    rows.map((row) => [row.scenario, row.result, row.details]),
+    2,
+  );
 
   const anchorNames: Record<AnchorKey, string> = {
     pgClaimTps: 'raw pg SKIP LOCKED claim',
@@ -208,7 +213,11 @@ function printTable(header: string[], rows: string[][], wrapColumn: number): voi
   const widths = header.map((title, column) =>
     Math.max(title.length, ...wrapped.map((row) => Math.max(...row[column]!.map((line) => line.length)))),
   );
-  const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of wrapped) {

@@ -23,9 +23,13 @@ async function open(wsUrl: string, tokens: string[], concurrency: number): Promi
       const socket = openSocket(wsUrl, token);
       try {
         await socket.connected;
-        socket.subscribe('subscription { jobAvailable { platform buildId } }', () => undefined, () => {
-          subscriptionsEnded += 1;
-        });
+        socket.subscribe(
+          'subscription { jobAvailable { platform buildId } }',
+          () => undefined,
+          () => {
+            subscriptionsEnded += 1;
+          },
+        );
         sockets.push(socket);
       } catch (error) {
         failed += 1;

@@ -153,11 +153,13 @@ export class BenchAgent {
 
   #run(trigger: ClaimTrigger, wakeBuildId: string | null, wokenAt: number | null): void {
     this.#state = 'claiming';
-    this.#cycle = this.#claimLoop(trigger, wakeBuildId, wokenAt).catch((error) => {
-      this.options.recorder.error(`worker ${this.index}: ${(error as Error).message}`);
-    }).finally(() => {
-      this.#state = 'idle';
-    });
+    this.#cycle = this.#claimLoop(trigger, wakeBuildId, wokenAt)
+      .catch((error) => {
+        this.options.recorder.error(`worker ${this.index}: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.#state = 'idle';
+      });
   }
 
   async #claimLoop(trigger: ClaimTrigger, wakeBuildId: string | null, wokenAt: number | null): Promise<void> {
@@ -171,7 +173,16 @@ export class BenchAgent {
         buildId = await claimBuild(endpoint, this.#token);
       } catch (error) {
         const answeredAt = performance.now();
-        recorder.claims.push({ worker: this.index, trigger, wakeBuildId, wokenAt, sentAt, answeredAt, buildId: null, error: (error as Error).message });
+        recorder.claims.push({
+          worker: this.index,
+          trigger,
+          wakeBuildId,
+          wokenAt,
+          sentAt,
+          answeredAt,
+          buildId: null,
+          error: (error as Error).message,
+        });
         throw error;
       }
       const answeredAt = performance.now();
@@ -209,7 +220,9 @@ export class BenchAgent {
     };
     const beat = await timed('heartbeat', () => heartbeat(endpoint, this.#token, buildId, 10));
     if (beat.accessToken) this.#token = beat.accessToken;
-    await timed('appendBuildLogs', () => appendBuildLogs(endpoint, this.#token, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)));
+    await timed('appendBuildLogs', () =>
+      appendBuildLogs(endpoint, this.#token, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)),
+    );
     const resultUploadId = await timed('createUpload+PUT', () =>
       uploadBytes(endpoint, this.#token, 'RESULT', Buffer.alloc(RESULT_BYTES, 7), buildId),
     );

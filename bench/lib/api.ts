@@ -15,7 +15,13 @@ export async function createApiKey(endpoint: Endpoint, adminKey: string, role: '
   const data = await graphql<{ createApiKey: { secret: string } }>(
     endpoint.graphqlUrl,
     adminKey,
-    `mutation ($name: String!, $role: ApiKeyRole!) { createApiKey(name: $name, role: $role) { secret } }`,
+    `
+      mutation ($name: String!, $role: ApiKeyRole!) {
+        createApiKey(name: $name, role: $role) {
+          secret
+        }
+      }
+    `,
     { name: `bench ${role.toLowerCase()}`, role },
   );
   return data.createApiKey.secret;
@@ -29,7 +35,14 @@ export async function createUpload(
   const data = await graphql<{ createUpload: { id: string; url: string } }>(
     endpoint.graphqlUrl,
     token,
-    `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url } }`,
+    `
+      mutation ($input: CreateUploadInput!) {
+        createUpload(input: $input) {
+          id
+          url
+        }
+      }
+    `,
     { input: { ...input, filename: `${input.kind.toLowerCase()}.bin` } },
   );
   return data.createUpload;
@@ -63,7 +76,13 @@ export async function submitBuild(
   const data = await graphql<{ submitBuild: { id: string } }>(
     endpoint.graphqlUrl,
     submitterKey,
-    `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { id } }`,
+    `
+      mutation ($input: SubmitBuildInput!) {
+        submitBuild(input: $input) {
+          id
+        }
+      }
+    `,
     { input: { ...input, metadata: { appName: 'Bench', version: '1.0.0' } } },
   );
   return data.submitBuild.id;
@@ -77,7 +96,16 @@ export async function registerWorker(
   const data = await graphql<{ registerWorker: { accessToken: string; worker: { id: string } } }>(
     endpoint.graphqlUrl,
     workerKey,
-    `mutation ($input: RegisterWorkerInput!) { registerWorker(input: $input) { accessToken worker { id } } }`,
+    `
+      mutation ($input: RegisterWorkerInput!) {
+        registerWorker(input: $input) {
+          accessToken
+          worker {
+            id
+          }
+        }
+      }
+    `,
     { input: { ...input, capabilities: { agentVersion: 'bench' } } },
   );
   return { workerId: data.registerWorker.worker.id, token: data.registerWorker.accessToken };
@@ -88,7 +116,16 @@ export async function claimBuild(endpoint: Endpoint, workerToken: string): Promi
   const data = await graphql<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
     endpoint.graphqlUrl,
     workerToken,
-    `mutation { claimBuild { id sourceUrl certsUrl attempt } }`,
+    `
+      mutation {
+        claimBuild {
+          id
+          sourceUrl
+          certsUrl
+          attempt
+        }
+      }
+    `,
   );
   return data.claimBuild?.id ?? null;
 }
@@ -102,7 +139,15 @@ export async function heartbeat(
   const data = await graphql<{ heartbeat: { cancelRequested: boolean; accessToken: string | null } }>(
     endpoint.graphqlUrl,
     workerToken,
-    `mutation ($buildId: ID, $progress: Int) { heartbeat(buildId: $buildId, progress: $progress) { cancelRequested accessToken expiresAt } }`,
+    `
+      mutation ($buildId: ID, $progress: Int) {
+        heartbeat(buildId: $buildId, progress: $progress) {
+          cancelRequested
+          accessToken
+          expiresAt
+        }
+      }
+    `,
     { buildId, progress },
   );
   return data.heartbeat;
@@ -123,7 +168,15 @@ export async function appendBuildLogs(
   const data = await graphql<{ appendBuildLogs: { nextSeq: number; accepted: number } }>(
     endpoint.graphqlUrl,
     workerToken,
-    `mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) { appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) { nextSeq accepted truncated } }`,
+    `
+      mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) {
+        appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) {
+          nextSeq
+          accepted
+          truncated
+        }
+      }
+    `,
     { id: buildId, seq: firstSeq, lines },
   );
   return data.appendBuildLogs;
@@ -143,7 +196,13 @@ export async function recordBuildTelemetry(
   const data = await graphql<{ recordBuildTelemetry: { accepted: number } }>(
     endpoint.graphqlUrl,
     workerToken,
-    `mutation ($id: ID!, $events: [BuildTelemetryInput!]!) { recordBuildTelemetry(buildId: $id, events: $events) { accepted } }`,
+    `
+      mutation ($id: ID!, $events: [BuildTelemetryInput!]!) {
+        recordBuildTelemetry(buildId: $id, events: $events) {
+          accepted
+        }
+      }
+    `,
     { id: buildId, events },
   );
   return data.recordBuildTelemetry.accepted;
@@ -153,7 +212,14 @@ export async function completeBuild(endpoint: Endpoint, workerToken: string, bui
   const data = await graphql<{ completeBuild: { status: string } }>(
     endpoint.graphqlUrl,
     workerToken,
-    `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { id status } }`,
+    `
+      mutation ($buildId: ID!, $resultUploadId: ID!) {
+        completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
+          id
+          status
+        }
+      }
+    `,
     { buildId, resultUploadId },
   );
   if (data.completeBuild.status !== 'COMPLETED') throw new Error(`completeBuild left ${buildId} ${data.completeBuild.status}`);

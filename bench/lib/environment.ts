@@ -1,10 +1,11 @@
 // Where the benchmark runs: one PostgreSQL (embedded, or DATABASE_URL's server), a fresh
 // database per scenario, and real server processes started through test/helpers/server.ts.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { adminQuery, databaseUrl, makeTempDir, startTestCluster, type TestCluster } from '../../test/helpers/postgresCluster.ts';
 import { startServer, type TestServer } from '../../test/helpers/server.ts';
+import { Inspector } from './inspector.ts';
 import { findPostmaster } from './proc.ts';
 
 export interface BenchDatabase {
@@ -16,7 +17,7 @@ export interface BenchDatabase {
 export interface ServerSettings {
   /** Extra environment for every server the benchmark starts (applied before per-call env). */
   env: Record<string, string>;
-  /** When set, servers run with --cpu-prof and write their profiles here. */
+  /** When set, every server is CPU-profiled through its inspector and the profiles are written here. */
   profileDir?: string;
 }
 
@@ -28,6 +29,7 @@ export class BenchEnvironment {
   #databases = new Set<BenchDatabase>();
   #servers = new Set<TestServer>();
   #dataDirs = new Set<string>();
+  #profilers = new Map<TestServer, { inspector: Inspector; label: string }>();
 
   private constructor(
     private readonly cluster: TestCluster | undefined,
@@ -74,23 +76,59 @@ export class BenchEnvironment {
     return dir;
   }
 
+  /**
+   * Starts a server process on `database`. When profiling, it also runs with the inspector open and
+   * the bench records a CPU profile of it from now until it is stopped (`--cpu-prof` is not
+   * allowed in NODE_OPTIONS, and startServer() takes no node flags).
+   */
   async startServer(database: BenchDatabase, env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
-    const profiling: Record<string, string> = this.settings.profileDir
-      ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.settings.profileDir}` }
-      : {};
-    const server = await startServer({ databaseUrl: database.url, env: { ...this.settings.env, ...profiling, ...env }, dataDir });
+    const inspect = this.settings.profileDir && !env.NODE_OPTIONS?.includes('--inspect') ? '--inspect=127.0.0.1:0' : '';
+    const nodeOptions = [env.NODE_OPTIONS ?? '', inspect].filter(Boolean).join(' ');
+    const server = await startServer({
+      databaseUrl: database.url,
+      env: { ...this.settings.env, ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+      dataDir,
+    });
     this.#servers.add(server);
+    if (this.settings.profileDir) {
+      const inspector = await Inspector.connect(server);
+      await inspector.call('Profiler.enable');
+      await inspector.call('Profiler.start');
+      this.#profilers.set(server, { inspector, label: database.name });
+    }
     return server;
   }
 
   async stopServer(server: TestServer): Promise<void> {
+    await this.#saveProfile(server);
     await server.stop();
     this.#servers.delete(server);
   }
 
+  async #saveProfile(server: TestServer): Promise<void> {
+    const profiler = this.#profilers.get(server);
+    if (!profiler || !this.settings.profileDir) return;
+    this.#profilers.delete(server);
+    try {
+      const { profile } = await profiler.inspector.call<{ profile: unknown }>('Profiler.stop');
+      await mkdir(this.settings.profileDir, { recursive: true });
+      await writeFile(path.join(this.settings.profileDir, `${profiler.label}-${server.pid}.cpuprofile`), JSON.stringify(profile));
+    } catch (error) {
+      console.error(`could not save the CPU profile of server ${server.pid}: ${(error as Error).message}`);
+    } finally {
+      profiler.inspector.close();
+    }
+  }
+
   /** Stops every server, drops every database, removes shared data dirs and stops the embedded cluster. */
   async close(): Promise<void> {
-    await Promise.all([...this.#servers].map((server) => server.stop().catch(() => undefined)));
+    await Promise.all(
+      [...this.#servers].map((server) =>
+        this.#saveProfile(server)
+          .then(() => server.stop())
+          .catch(() => undefined),
+      ),
+    );
     this.#servers.clear();
     for (const database of [...this.#databases]) {
       await database.drop().catch((error) => console.error(`could not drop ${database.name}: ${(error as Error).message}`));
@@ -103,7 +141,9 @@ export class BenchEnvironment {
 
 /** A random secret of `length` base64url characters. */
 export function secret(length = 48): string {
-  return randomBytes(Math.ceil((length * 3) / 4)).toString('base64url').slice(0, length);
+  return randomBytes(Math.ceil((length * 3) / 4))
+    .toString('base64url')
+    .slice(0, length);
 }
 
 /** The .cpuprofile files written into `dir` since `since` (ms epoch), largest first. */

@@ -95,12 +95,20 @@ export async function stopFleet(agents: BenchAgent[]): Promise<void> {
 }
 
 /** Source uploads made ahead of a timed run (createUpload + PUT each), spread over the handles. */
-export async function preUploadSources(handles: ServerHandle[], count: number, concurrency = 16): Promise<{ ids: string[]; seconds: number }> {
+export async function preUploadSources(
+  handles: ServerHandle[],
+  count: number,
+  concurrency = 16,
+): Promise<{ ids: string[]; seconds: number }> {
   const startedAt = performance.now();
-  const ids = await mapConcurrent(Array.from({ length: count }, (_, index) => index), concurrency, (index) => {
-    const handle = handles[index % handles.length]!;
-    return uploadBytes(handle.endpoint, handle.submitterKey, 'SOURCE', newSource());
-  });
+  const ids = await mapConcurrent(
+    Array.from({ length: count }, (_, index) => index),
+    concurrency,
+    (index) => {
+      const handle = handles[index % handles.length]!;
+      return uploadBytes(handle.endpoint, handle.submitterKey, 'SOURCE', newSource());
+    },
+  );
   return { ids, seconds: (performance.now() - startedAt) / 1000 };
 }
 

@@ -89,7 +89,11 @@ export async function graphql<T>(url: string, token: string | undefined, query: 
   try {
     body = JSON.parse(answer.text);
   } catch {
-    throw new GraphQLRequestError(`answered ${answer.status} with a body that is not JSON: ${answer.text.slice(0, 300)}`, undefined, answer.status);
+    throw new GraphQLRequestError(
+      `answered ${answer.status} with a body that is not JSON: ${answer.text.slice(0, 300)}`,
+      undefined,
+      answer.status,
+    );
   }
   if (body.errors?.length || !body.data) {
     const first = body.errors?.[0];

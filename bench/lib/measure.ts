@@ -41,7 +41,10 @@ export async function measureLifecycle(
   const upload = await preUploadSources(handles, builds);
   const claimsBefore = recorder.claims.length;
   const completedBefore = recorder.completedAt.size;
-  const meter = cpuMeter(ctx.env, handles.map((handle) => handle.server));
+  const meter = cpuMeter(
+    ctx.env,
+    handles.map((handle) => handle.server),
+  );
   const startedAt = performance.now();
   for (const agent of agents) agent.startTimer();
   let submissions: Submission[] = [];
@@ -135,7 +138,10 @@ export async function measureDispatch(
   let claimsBefore = recorder.claims.length;
   for (let index = 0; index < total; index++) {
     if (index === options.warmUp) {
-      meter = cpuMeter(ctx.env, handles.map((handle) => handle.server));
+      meter = cpuMeter(
+        ctx.env,
+        handles.map((handle) => handle.server),
+      );
       claimsBefore = recorder.claims.length;
     }
     const server = index % handles.length;

@@ -1,28 +1,44 @@
 // Claim throughput through GraphQL on a deep queue: builds are submitted first (through the API),
 // then 50 claimers call claimBuild as fast as they can until the queue is empty.
 import { adminQuery } from '../../test/helpers/postgresCluster.ts';
-import { claimBuild, registerWorker } from '../lib/api.ts';
-import { type BenchContext, cpuMeter, describeCpu, prepareServer, preUploadSources, type ScenarioResult, submitAll } from '../lib/fleet.ts';
+import { claimBuild, newSource, registerWorker, submitBuild, uploadBytes } from '../lib/api.ts';
+import { type BenchContext, cpuMeter, describeCpu, prepareServer, type ScenarioResult } from '../lib/fleet.ts';
 import { mapConcurrent, round, summarize } from '../lib/stats.ts';
 
 const CLAIMERS = 50;
+const SUBMITTERS = 16;
 /** A claimer holds every build it claims: its worker's concurrency is raised so it can go on claiming. */
 const CLAIMER_CONCURRENCY = 1_000_000;
 
 export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult> {
-  const builds = ctx.quick ? 1000 : 5000;
+  const builds = ctx.quick ? 600 : 5000;
+  const budgetSeconds = ctx.quick ? 20 : 75;
   const database = await ctx.env.createDatabase('claims');
   const server = await ctx.env.startServer(database);
   try {
     const handle = await prepareServer(server);
-    ctx.log(`claims: submitting ${builds} builds`);
-    const upload = await preUploadSources([handle], builds);
+    ctx.log(`claims: submitting up to ${builds} builds (at most ${budgetSeconds} s)`);
+    // Each submit is a source upload (createUpload + PUT) and submitBuild, 16 at a time, until the
+    // queue holds `builds` or the time budget is spent (a slow server still gets a deep queue).
     const submitStartedAt = performance.now();
-    await submitAll([handle], upload.ids, 16);
+    let submitted = 0;
+    let started = 0;
+    await Promise.all(
+      Array.from({ length: SUBMITTERS }, async () => {
+        while (started < builds && performance.now() - submitStartedAt < budgetSeconds * 1000) {
+          started += 1;
+          const sourceUploadId = await uploadBytes(handle.endpoint, handle.submitterKey, 'SOURCE', newSource());
+          await submitBuild(handle.endpoint, handle.submitterKey, { platform: 'ANDROID', sourceUploadId });
+          submitted += 1;
+        }
+      }),
+    );
     const submitSeconds = (performance.now() - submitStartedAt) / 1000;
 
-    const claimers = await mapConcurrent(Array.from({ length: CLAIMERS }, (_, index) => index), 25, (index) =>
-      registerWorker(handle.endpoint, handle.workerKey, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
+    const claimers = await mapConcurrent(
+      Array.from({ length: CLAIMERS }, (_, index) => index),
+      25,
+      (index) => registerWorker(handle.endpoint, handle.workerKey, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
     );
     // No API sets a worker's concurrency; a benchmark may set it in the database.
     await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = $1 WHERE id = ANY($2::uuid[])`, [
@@ -30,7 +46,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
       claimers.map((claimer) => claimer.workerId),
     ]);
 
-    ctx.log(`claims: ${CLAIMERS} claimers draining ${builds} pending builds`);
+    ctx.log(`claims: ${CLAIMERS} claimers draining ${submitted} pending builds`);
     const latencies: number[] = [];
     const errors: string[] = [];
     let errorCount = 0;
@@ -67,15 +83,19 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
     const seconds = (lastClaimAt - startedAt) / 1000;
     const claimsPerSecond = round(claimed / seconds, 1);
     const figures = {
-      builds,
+      builds: submitted,
       claimers: CLAIMERS,
       claimed,
       nullClaims: nulls,
       seconds: round(seconds, 2),
       claimsPerSecond,
       claimLatencyMs: summarize(latencies),
-      submit: { seconds: round(submitSeconds, 2), perSecond: round(builds / submitSeconds, 1), concurrency: 16 },
-      sourceUpload: { seconds: round(upload.seconds, 2), perSecond: round(builds / upload.seconds, 1) },
+      submit: {
+        seconds: round(submitSeconds, 2),
+        perSecond: round(submitted / submitSeconds, 1),
+        concurrency: SUBMITTERS,
+        includesSourceUpload: true,
+      },
       cpuPercent: cpu.percent,
       errorCount,
       errors,
@@ -86,9 +106,9 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
           scenario: `claim throughput, ${CLAIMERS} claimers, deep queue, 1 server`,
           result: `${claimsPerSecond} claims/s`,
           details:
-            `${claimed}/${builds} pre-submitted builds claimed in ${figures.seconds} s; claim latency p50 ${figures.claimLatencyMs.p50} ms ` +
-            `p99 ${figures.claimLatencyMs.p99} ms; (pre-submit: ${figures.submit.perSecond} submits/s ×16 after sources at ` +
-            `${figures.sourceUpload.perSecond}/s); CPU ${describeCpu(cpu.percent)}` +
+            `${claimed}/${submitted} pre-submitted builds claimed in ${figures.seconds} s; claim latency p50 ${figures.claimLatencyMs.p50} ms ` +
+            `p99 ${figures.claimLatencyMs.p99} ms; (pre-submit, untimed: ${figures.submit.perSecond} builds/s as upload + submit ×${SUBMITTERS}); ` +
+            `CPU ${describeCpu(cpu.percent)}` +
             (errorCount ? `; ${errorCount} errors: ${errors[0]}` : ''),
         },
       ],
@@ -98,7 +118,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
           measured: claimsPerSecond,
           unit: 'claims/s',
           target: '≥ 800',
-          ok: claimsPerSecond >= 800 && claimed === builds,
+          ok: claimsPerSecond >= 800 && claimed === submitted,
           anchor: { key: 'pgClaimTps', kind: 'rate' },
         },
       ],

@@ -3,7 +3,18 @@
 // null is wasted; the ones a wake-up triggered are what the dispatcher controls (thundering
 // herd), the slow timer's and the claim-after-finish ones are counted beside them.
 import { type ClaimRecord, Recorder } from '../lib/agent.ts';
-import { type BenchContext, cpuMeter, describeCpu, prepareServer, preUploadSources, type ScenarioResult, startFleet, stopFleet, submitOne, type Submission } from '../lib/fleet.ts';
+import {
+  type BenchContext,
+  cpuMeter,
+  describeCpu,
+  prepareServer,
+  preUploadSources,
+  type ScenarioResult,
+  startFleet,
+  stopFleet,
+  submitOne,
+  type Submission,
+} from '../lib/fleet.ts';
 import { countNullClaims } from '../lib/measure.ts';
 import { median, round, sleep, summarize, waitFor } from '../lib/stats.ts';
 import { formatNulls } from './lifecycle.ts';
@@ -23,7 +34,7 @@ interface BuildWaste {
 }
 
 export async function herdScenario(ctx: BenchContext): Promise<ScenarioResult> {
-  const singles = ctx.quick ? 15 : 40;
+  const singles = ctx.quick ? 10 : 40;
   const burst = ctx.quick ? 25 : 50;
   const database = await ctx.env.createDatabase('herd');
   const server = await ctx.env.startServer(database);
@@ -73,7 +84,9 @@ export async function herdScenario(ctx: BenchContext): Promise<ScenarioResult> {
       const burstClaims = recorder.claims.filter((claim) => claim.sentAt >= burstStart);
       const burstIds = new Set(submissions.map((submission) => submission.buildId));
       // Wake-ups that name no build (re-checks) are shared out evenly over the burst.
-      const unnamedWakeNulls = burstClaims.filter((claim) => isWakeNull(claim) && (claim.wakeBuildId === null || !burstIds.has(claim.wakeBuildId))).length;
+      const unnamedWakeNulls = burstClaims.filter(
+        (claim) => isWakeNull(claim) && (claim.wakeBuildId === null || !burstIds.has(claim.wakeBuildId)),
+      ).length;
       for (const submission of submissions) {
         const waste = wasteOf(recorder, submission, (claim) => claim.sentAt >= burstStart && claim.wakeBuildId === submission.buildId);
         burstWaste.push({ ...waste, wakeNulls: waste.wakeNulls + unnamedWakeNulls / burst, allNulls: Number.NaN });
@@ -84,7 +97,10 @@ export async function herdScenario(ctx: BenchContext): Promise<ScenarioResult> {
         nullClaims: burstNulls,
         unnamedWakeNulls,
         minIdleWorkersDuringBurst: minIdle,
-        seconds: round((Math.max(...submissions.map((submission) => recorder.completedAt.get(submission.buildId)!)) - burstStart) / 1000, 2),
+        seconds: round(
+          (Math.max(...submissions.map((submission) => recorder.completedAt.get(submission.buildId)!)) - burstStart) / 1000,
+          2,
+        ),
       };
       cpu = meter.end();
       const timerNulls = countNullClaims(recorder.claims.slice(claimsFrom)).timer ?? 0;
@@ -122,10 +138,25 @@ export async function herdScenario(ctx: BenchContext): Promise<ScenarioResult> {
       },
     ],
     targets: [
-      { name: 'wasted claims per build, 200 idle workers (median)', measured: medianWaste, unit: 'claims', target: '≤ 2', ok: medianWaste <= 2, note: 'null claims a wake-up triggered' },
+      {
+        name: 'wasted claims per build, 200 idle workers (median)',
+        measured: medianWaste,
+        unit: 'claims',
+        target: '≤ 2',
+        ok: medianWaste <= 2,
+        note: 'null claims a wake-up triggered',
+      },
       { name: 'longest wait with a capable worker idle', measured: maxWait, unit: 'ms', target: '≤ 1000', ok: maxWait <= 1000 },
     ],
-    raw: { workers: WORKERS, singles: singleWaste, burst: burstWaste, burstFigures, timerNullsPerSecond, cpuPercent: cpu.percent, errors: recorder.errors },
+    raw: {
+      workers: WORKERS,
+      singles: singleWaste,
+      burst: burstWaste,
+      burstFigures,
+      timerNullsPerSecond,
+      cpuPercent: cpu.percent,
+      errors: recorder.errors,
+    },
   };
 }
 

@@ -1,6 +1,15 @@
 // (f) Ingest: log lines through appendBuildLogs and telemetry events through recordBuildTelemetry,
 // in batches of 500, several writers at once, each on its own build (as a build's worker does).
-import { appendBuildLogs, claimBuild, type Endpoint, heartbeat, recordBuildTelemetry, registerWorker, sampleLogLines, sampleTelemetry } from '../lib/api.ts';
+import {
+  appendBuildLogs,
+  claimBuild,
+  type Endpoint,
+  heartbeat,
+  recordBuildTelemetry,
+  registerWorker,
+  sampleLogLines,
+  sampleTelemetry,
+} from '../lib/api.ts';
 import { type BenchContext, cpuMeter, describeCpu, prepareServer, preUploadSources, type ScenarioResult, submitAll } from '../lib/fleet.ts';
 import { round, summarize } from '../lib/stats.ts';
 
@@ -66,11 +75,27 @@ export async function ingestScenario(ctx: BenchContext): Promise<ScenarioResult>
   return {
     rows: [
       { scenario: `(f) log ingest, batches of ${BATCH}`, result: `${logs.perSecond} lines/s`, details: describe(logs, 'lines') },
-      { scenario: `(f) telemetry ingest, batches of ${BATCH}`, result: `${telemetry.perSecond} events/s`, details: describe(telemetry, 'events') },
+      {
+        scenario: `(f) telemetry ingest, batches of ${BATCH}`,
+        result: `${telemetry.perSecond} events/s`,
+        details: describe(telemetry, 'events'),
+      },
     ],
     targets: [
-      { name: 'log ingest, appendBuildLogs ×500', measured: logs.perSecond, unit: 'lines/s', target: '≥ 50000', ok: logs.perSecond >= 50_000 },
-      { name: 'telemetry ingest, recordBuildTelemetry ×500', measured: telemetry.perSecond, unit: 'events/s', target: '≥ 20000', ok: telemetry.perSecond >= 20_000 },
+      {
+        name: 'log ingest, appendBuildLogs ×500',
+        measured: logs.perSecond,
+        unit: 'lines/s',
+        target: '≥ 50000',
+        ok: logs.perSecond >= 50_000,
+      },
+      {
+        name: 'telemetry ingest, recordBuildTelemetry ×500',
+        measured: telemetry.perSecond,
+        unit: 'events/s',
+        target: '≥ 20000',
+        ok: telemetry.perSecond >= 20_000,
+      },
     ],
     raw: { batch: BATCH, logs, telemetry },
   };

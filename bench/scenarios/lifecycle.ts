@@ -9,8 +9,16 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResu
   const server = await ctx.env.startServer(database);
   const handle = await prepareServer(server);
   const runs: { workers: number; builds: number }[] = ctx.quick
-    ? [{ workers: 1, builds: 40 }, { workers: 10, builds: 150 }, { workers: 50, builds: 400 }]
-    : [{ workers: 1, builds: 150 }, { workers: 10, builds: 600 }, { workers: 50, builds: 2000 }];
+    ? [
+        { workers: 1, builds: 30 },
+        { workers: 10, builds: 100 },
+        { workers: 50, builds: 250 },
+      ]
+    : [
+        { workers: 1, builds: 100 },
+        { workers: 10, builds: 400 },
+        { workers: 50, builds: 1500 },
+      ];
   const figures: LifecycleFigures[] = [];
   try {
     for (const run of runs) {
@@ -65,8 +73,10 @@ export function lifecycleRow(scenario: string, entry: LifecycleFigures) {
 }
 
 export function formatNulls(counts: Record<string, number>): string {
-  return Object.entries(counts)
-    .filter(([, count]) => count > 0)
-    .map(([trigger, count]) => `${trigger} ${count}`)
-    .join(', ') || 'none';
+  return (
+    Object.entries(counts)
+      .filter(([, count]) => count > 0)
+      .map(([trigger, count]) => `${trigger} ${count}`)
+      .join(', ') || 'none'
+  );
 }

@@ -22,23 +22,19 @@ export async function twoServersScenario(ctx: BenchContext): Promise<ScenarioRes
     // Keys are rows in the shared database: the ones made on the first server work on the second.
     handles[1] = { ...handles[1]!, submitterKey: handles[0]!.submitterKey, workerKey: handles[0]!.workerKey };
 
+    // One fleet for both measurements, as a real one: it runs the lifecycle, then idles for dispatch.
     ctx.log(`twoServers: lifecycle, ${WORKERS} workers split over 2 servers`);
-    const lifecycleRecorder = new Recorder();
-    const agents = await startFleet(handles, WORKERS, lifecycleRecorder);
+    const recorder = new Recorder();
+    const agents = await startFleet(handles, WORKERS, recorder);
     try {
-      lifecycle = await measureLifecycle(ctx, handles, agents, lifecycleRecorder, ctx.quick ? 400 : 2000, { submitConcurrency: 16, timeoutMs: 180_000 });
+      lifecycle = await measureLifecycle(ctx, handles, agents, recorder, ctx.quick ? 250 : 1500, {
+        submitConcurrency: 16,
+        timeoutMs: 180_000,
+      });
+      ctx.log(`twoServers: dispatch latency, the same ${WORKERS} workers idle, submits alternate`);
+      dispatch = await measureDispatch(ctx, handles, agents, recorder, { samples: ctx.quick ? 30 : 150, warmUp: ctx.quick ? 5 : 10 });
     } finally {
       await stopFleet(agents);
-    }
-
-    ctx.log(`twoServers: dispatch latency, ${WORKERS} idle workers split over 2 servers, submits alternate`);
-    const dispatchRecorder = new Recorder();
-    const idle = await startFleet(handles, WORKERS, dispatchRecorder);
-    try {
-      for (const agent of idle) agent.startTimer();
-      dispatch = await measureDispatch(ctx, handles, idle, dispatchRecorder, { samples: ctx.quick ? 40 : 150, warmUp: 10 });
-    } finally {
-      await stopFleet(idle);
     }
   } finally {
     await Promise.all([ctx.env.stopServer(first), ctx.env.stopServer(second)]);
@@ -52,7 +48,9 @@ export async function twoServersScenario(ctx: BenchContext): Promise<ScenarioRes
       {
         ...dispatchRow(`(d) dispatch latency, ${WORKERS} idle workers, 2 servers`, dispatch),
       },
-    ].map((row, index) => (index === 1 ? { ...row, details: `${crossed}/${dispatch.samples} claimed through the other server; ${row.details}` } : row)),
+    ].map((row, index) =>
+      index === 1 ? { ...row, details: `${crossed}/${dispatch.samples} claimed through the other server; ${row.details}` } : row,
+    ),
     targets: [
       {
         name: 'lifecycle, 50 workers, two servers (reported beside)',

@@ -34,8 +34,10 @@ export async function heartbeat(
   const progress = input.progress == null ? null : assertIntegerInRange(input.progress, 0, 100, 'progress');
   if (progress !== null && !buildId) throw badInput('progress needs a buildId');
   return db.$transaction(async (tx) => {
-    const cameBack = await markSeen(tx, worker.workerId);
+    // Locks are always taken build first, then worker (as completion and cancellation do), so
+    // concurrent calls about one worker cannot deadlock.
     const cancelRequested = buildId ? await beatBuild(tx, worker.workerId, buildId, progress) : false;
+    const cameBack = await markSeen(tx, worker.workerId);
     if (cameBack) await refreshWorkerStatus(tx, [worker.workerId]);
     const rotated = await rotateTokenIfDue(tx, settings, worker);
     return { buildId, cancelRequested, accessToken: rotated?.accessToken ?? null, expiresAt: rotated?.expiresAt ?? null };

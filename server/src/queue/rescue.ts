@@ -72,19 +72,36 @@ async function failTimedOutBuilds(db: Database): Promise<number> {
 
 /** Workers not seen for a while go OFFLINE and lose their builds. */
 async function markOfflineWorkers(db: Database, offlineSeconds: number): Promise<number> {
-  return db.$transaction(async (tx) => {
-    const gone = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM "Worker"
-      WHERE status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)
-      LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-    for (const { id } of gone) {
-      await releaseBuilds(tx, id, 'system', 'worker went offline');
-      await tx.worker.update({ where: { id }, data: { status: 'OFFLINE' } });
-      await publish(tx, { topic: 'workerUpdated', workerId: id });
-    }
-    return gone.length;
-  });
+  const candidates = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM "Worker"
+    WHERE status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)
+    LIMIT ${BATCH}`;
+  let marked = 0;
+  for (const { id } of candidates) {
+    const wentOffline = await db
+      .$transaction(async (tx) => {
+        // Builds are locked before the worker, the order every other transition uses.
+        await releaseBuilds(tx, id, 'system', 'worker went offline');
+        const count = await tx.$executeRaw`
+          UPDATE "Worker" SET status = 'OFFLINE'
+          WHERE id = ${id}::uuid AND status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)`;
+        // Seen meanwhile (or handled by another process): undo the releases.
+        if (count === 0) throw new StillAlive();
+        await publish(tx, { topic: 'workerUpdated', workerId: id });
+      })
+      .then(
+        () => true,
+        (error) => {
+          if (error instanceof StillAlive) return false;
+          throw error;
+        },
+      );
+    if (wentOffline) marked += 1;
+  }
+  return marked;
 }
+
+class StillAlive extends Error {}
 
 /** Uploads never used by a build are deleted after they expire (with an hour's slack). */
 async function deleteExpiredUploads(db: Database, storage: ObjectStorage): Promise<number> {
