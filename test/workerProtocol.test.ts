@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildStatus,
+  cancelBuild,
   claim,
   complete,
   createApiKey,
@@ -174,5 +175,26 @@ describe('worker health and telemetry', () => {
     expectCode(await recordBuildTelemetry(server, other.token, build.id, [{ kind: 'x' }]), 'FORBIDDEN');
     const read = expectData(await readBuild(server, submitter, build.id, 'telemetry(first: 100) { kind data }'));
     expect(read.build.telemetry.map((event: { data: { index: number } }) => event.data.index)).toEqual(events.map((_, index) => index));
+  });
+});
+
+describe('concurrent calls about one build', () => {
+  it('answers heartbeats, cancellations and completions racing on the same build without deadlock or internal error', async () => {
+    const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
+    const codes = new Set<string>();
+    for (let round = 0; round < 15; round++) {
+      const build = await submitBuild(server, submitter, { platform: 'ANDROID', priority: 1000 });
+      expect((await claim(server, worker.token))?.id).toBe(build.id);
+      const results = await Promise.all([
+        heartbeat(server, worker.token, build.id, 50),
+        cancelBuild(server, submitter, build.id),
+        heartbeat(server, worker.token, build.id, 60),
+        complete(server, worker.token, build.id).catch(() => ({ errors: [{ extensions: { code: 'CONFLICT' } }] })),
+      ]);
+      for (const result of results) for (const error of result.errors ?? []) codes.add(String(error.extensions?.code));
+      expect(['COMPLETED', 'CANCELLED']).toContain(await buildStatus(server, build.id));
+    }
+    // Losing a race is a CONFLICT; nothing may fail as INTERNAL (a deadlock would).
+    expect([...codes].filter((code) => code !== 'CONFLICT')).toEqual([]);
   });
 });
