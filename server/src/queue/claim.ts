@@ -50,7 +50,7 @@ export async function claimBuild(
         WITH candidate AS (
           SELECT id FROM "Build"
           WHERE status = 'PENDING' AND platform = ANY(${platforms}::"Platform"[])
-          ORDER BY priority DESC, "submittedAt" ASC, id
+          ORDER BY priority DESC, "submittedAt" ASC
           LIMIT 1 FOR UPDATE SKIP LOCKED
         ), claimed AS (
           UPDATE "Build" b SET status = 'ASSIGNED', "workerId" = ${workerId}::uuid, "assignedAt" = now(),

@@ -132,7 +132,8 @@ async function insertPendingBuild(
   data: Omit<Prisma.BuildUncheckedCreateInput, 'submittedById' | 'status'>,
 ) {
   // Backpressure: past the bound, refuse rather than let the queue grow without limit.
-  const pending = await tx.build.count({ where: { status: 'PENDING' } });
+  // Counting stops at the bound, so a deep queue does not make every submit slower.
+  const pending = await tx.build.count({ where: { status: 'PENDING' }, take: settings.maxPendingBuilds });
   if (pending >= settings.maxPendingBuilds)
     throw queueFull(`The queue already holds ${pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   const build = await tx.build.create({ data: { ...data, status: 'PENDING', submittedById: submitter.apiKeyId } });
