@@ -195,3 +195,22 @@ describe('who may subscribe', () => {
     await socket.dispose();
   });
 });
+
+describe('closing subscriptions', () => {
+  it('releases a closed subscription at once, without waiting for its next event', async () => {
+    const worker = await registerWorker(server, workerKey, { platforms: ['IOS'] });
+    const open = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/free_agent_subscriptions\{kind="jobAvailable"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await open();
+    const socket = wsClient(server.wsUrl, worker.token);
+    const jobs = subscribe(socket, `subscription { jobAvailable { platform } }`);
+    await registered();
+    expect(await open()).toBe(before + 1);
+    jobs.close();
+    await socket.dispose();
+    await registered();
+    expect(await open()).toBe(before);
+  });
+});

@@ -98,6 +98,8 @@ interface Reading {
   rssAfterGcKiB: number;
   /** V8 heap in use right after that GC, KiB. */
   heapUsedAfterGcKiB: number;
+  /** Memory outside the V8 heap that V8 knows of (buffers), KiB. */
+  externalAfterGcKiB: number;
   /** Median VmRSS over the idle window that follows (no forced GC), KiB, and the range seen. */
   rssKiB: number;
   rssRangeKiB: [number, number];
@@ -108,6 +110,7 @@ interface Reading {
 
 interface Phase extends Reading {
   sockets: number;
+  holders: number;
   openSeconds: number;
   failed: number;
   subscriptionsEnded: number;
@@ -116,12 +119,9 @@ interface Phase extends Reading {
 export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult> {
   const levels = ctx.quick ? [100, 1000] : [100, 1000, 10_000];
   const database = await ctx.env.createDatabase('sockets');
-  const live: SocketHolder[] = [];
   const phases: Phase[] = [];
   let registration = { workers: 0, seconds: 0, perSecond: 0 };
   let baseline: Reading | undefined;
-  let inspector: Inspector | undefined;
-  let server: TestServer | undefined;
   try {
     // Workers are registered through one server process, and the sockets opened on a fresh one, so
     // the memory figures hold no garbage from the registrations.
@@ -144,45 +144,57 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
       await ctx.env.stopServer(registrar);
     }
 
-    // --inspect only lets the benchmark ask for a full GC before reading RSS.
-    server = await ctx.env.startServer(database, { NODE_OPTIONS: '--inspect=127.0.0.1:0' });
-    inspector = await Inspector.connect(server);
-    baseline = await reading(ctx, server, inspector);
-    ctx.log(`sockets: 0 open, RSS ${mib(baseline.rssAfterGcKiB)} after GC, idle CPU ${baseline.idleCpuPercent}%`);
-    let opened = 0;
+    // Each level on a fresh server process (--inspect only so the benchmark can ask for a full GC
+    // before reading RSS): the processes start alike, so their RSS differences are the sockets',
+    // not what an earlier level's garbage left in the allocator.
     for (const level of levels) {
-      const add = tokens.slice(opened, level);
-      const holderCount = Math.max(1, Math.ceil(add.length / SOCKETS_PER_HOLDER));
-      const chunk = Math.ceil(add.length / holderCount);
-      const startedAt = performance.now();
-      const replies = await Promise.all(
-        Array.from({ length: holderCount }, (_, index) => {
-          const holder = new SocketHolder();
-          live.push(holder);
-          return holder.open(server!.wsUrl, add.slice(index * chunk, (index + 1) * chunk));
-        }),
-      );
-      const openSeconds = (performance.now() - startedAt) / 1000;
-      const failed = replies.reduce((sum, reply) => sum + Number(reply.failed), 0);
-      if (failed > 0)
-        ctx.log(
-          `sockets: ${failed} sockets failed to open: ${JSON.stringify(replies.flatMap((reply) => reply.errors as string[]).slice(0, 3))}`,
+      const server = await ctx.env.startServer(database, { NODE_OPTIONS: '--inspect=127.0.0.1:0' });
+      const inspector = await Inspector.connect(server);
+      const holders: SocketHolder[] = [];
+      try {
+        if (!baseline) {
+          baseline = await reading(ctx, server, inspector);
+          ctx.log(`sockets: 0 open, RSS ${mib(baseline.rssAfterGcKiB)} after GC, idle CPU ${baseline.idleCpuPercent}%`);
+        }
+        const holderCount = Math.max(1, Math.ceil(level / SOCKETS_PER_HOLDER));
+        const chunk = Math.ceil(level / holderCount);
+        const startedAt = performance.now();
+        const replies = await Promise.all(
+          Array.from({ length: holderCount }, (_, index) => {
+            const holder = new SocketHolder();
+            holders.push(holder);
+            return holder.open(server.wsUrl, tokens.slice(index * chunk, Math.min(level, (index + 1) * chunk)));
+          }),
         );
-      opened = level;
-      const measured = await reading(ctx, server, inspector);
-      const statuses = await Promise.all(live.map((holder) => holder.status()));
-      const open = statuses.reduce((sum, status) => sum + Number(status.open), 0);
-      const ended = statuses.reduce((sum, status) => sum + Number(status.subscriptionsEnded), 0);
-      phases.push({ sockets: open, openSeconds: round(openSeconds, 1), failed, subscriptionsEnded: ended, ...measured });
-      ctx.log(
-        `sockets: ${open} open (${round(openSeconds, 1)} s to open), RSS ${mib(measured.rssAfterGcKiB)} after GC ` +
-          `(${mib(measured.rssKiB)} without), idle CPU ${measured.idleCpuPercent}%`,
-      );
+        const openSeconds = (performance.now() - startedAt) / 1000;
+        const failed = replies.reduce((sum, reply) => sum + Number(reply.failed), 0);
+        if (failed > 0)
+          ctx.log(
+            `sockets: ${failed} sockets failed to open: ${JSON.stringify(replies.flatMap((reply) => reply.errors as string[]).slice(0, 3))}`,
+          );
+        const measured = await reading(ctx, server, inspector);
+        const statuses = await Promise.all(holders.map((holder) => holder.status()));
+        const open = statuses.reduce((sum, status) => sum + Number(status.open), 0);
+        const ended = statuses.reduce((sum, status) => sum + Number(status.subscriptionsEnded), 0);
+        phases.push({
+          sockets: open,
+          openSeconds: round(openSeconds, 1),
+          failed,
+          subscriptionsEnded: ended,
+          holders: holderCount,
+          ...measured,
+        });
+        ctx.log(
+          `sockets: ${open} open (${round(openSeconds, 1)} s to open), RSS ${mib(measured.rssAfterGcKiB)} after GC ` +
+            `(${mib(measured.rssKiB)} without), idle CPU ${measured.idleCpuPercent}%`,
+        );
+      } finally {
+        inspector.close();
+        await Promise.all(holders.map((holder) => holder.close()));
+        await ctx.env.stopServer(server);
+      }
     }
   } finally {
-    inspector?.close();
-    await Promise.all(live.map((holder) => holder.close()));
-    if (server) await ctx.env.stopServer(server);
     await database.drop();
   }
 
@@ -190,8 +202,11 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
   const hundred = at(100);
   const thousand = at(1000);
   const tenThousand = at(10_000);
-  const perSocket = (from: Phase | undefined, to: Phase | undefined, field: 'rssAfterGcKiB' | 'rssKiB' | 'heapUsedAfterGcKiB') =>
-    from && to ? round((to[field] - from[field]) / (to.sockets - from.sockets), 1) : Number.NaN;
+  const perSocket = (
+    from: Phase | undefined,
+    to: Phase | undefined,
+    field: 'rssAfterGcKiB' | 'rssKiB' | 'heapUsedAfterGcKiB' | 'externalAfterGcKiB',
+  ) => (from && to ? round((to[field] - from[field]) / (to.sockets - from.sockets), 1) : Number.NaN);
   const perSocketKiB = perSocket(hundred, thousand, 'rssAfterGcKiB');
   const idleCpu = thousand?.idleCpuPercent ?? Number.NaN;
   const rows = [
@@ -200,7 +215,7 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
       result: `${perSocketKiB} KB/socket; idle CPU ${idleCpu}%`,
       details:
         `RSS after a full GC: 0 sockets ${mib(baseline?.rssAfterGcKiB)}, 100 ${mib(hundred?.rssAfterGcKiB)}, 1,000 ${mib(thousand?.rssAfterGcKiB)} ` +
-        `(V8 heap ${perSocket(hundred, thousand, 'heapUsedAfterGcKiB')} KB/socket; RSS without forced GC, median of ${(ctx.quick ? IDLE_WINDOW_MS.quick : IDLE_WINDOW_MS.full) / 1000} s: ` +
+        `(V8 heap ${perSocket(hundred, thousand, 'heapUsedAfterGcKiB')} + external ${perSocket(hundred, thousand, 'externalAfterGcKiB')} KB/socket; RSS without forced GC, median of ${(ctx.quick ? IDLE_WINDOW_MS.quick : IDLE_WINDOW_MS.full) / 1000} s: ` +
         `${perSocket(hundred, thousand, 'rssKiB')} KB/socket); idle CPU with 0/100/1,000 sockets ${baseline?.idleCpuPercent}/${hundred?.idleCpuPercent}/${idleCpu}% ` +
         `of a core (PostgreSQL ${thousand?.postgresIdleCpuPercent}%); registerWorker ${registration.perSecond}/s ×50 for ${registration.workers} workers` +
         (phases.some((phase) => phase.subscriptionsEnded > 0)
@@ -213,7 +228,7 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
       scenario: '(c) server RSS with 10,000 sockets, 1 process',
       result: tenThousand ? `${mib(tenThousand.rssAfterGcKiB)} after GC` : 'not reached',
       details: tenThousand
-        ? `${tenThousand.sockets} open (${tenThousand.failed} failed; 9,000 opened in ${tenThousand.openSeconds} s from ${Math.ceil(9000 / SOCKETS_PER_HOLDER)} ` +
+        ? `${tenThousand.sockets} open (${tenThousand.failed} failed; opened in ${tenThousand.openSeconds} s from ${tenThousand.holders} ` +
           `child processes); ${mib(tenThousand.rssKiB)} without forced GC; ${perSocket(thousand, tenThousand, 'rssAfterGcKiB')} KB per extra socket ` +
           `1,000 → 10,000; idle CPU ${tenThousand.idleCpuPercent}% of a core (PostgreSQL ${tenThousand.postgresIdleCpuPercent}%)`
         : `phases: ${JSON.stringify(phases.map((phase) => phase.sockets))}`,
@@ -253,7 +268,9 @@ async function reading(ctx: BenchContext, server: TestServer, inspector: Inspect
   await inspector.collectGarbage();
   await sleep(200);
   const rssAfterGcKiB = rssKiB(server.pid);
-  const heapUsedAfterGcKiB = Math.round((await inspector.memoryUsage()).heapUsed / 1024);
+  const memory = await inspector.memoryUsage();
+  const heapUsedAfterGcKiB = Math.round(memory.heapUsed / 1024);
+  const externalAfterGcKiB = Math.round(memory.external / 1024);
   const samples: number[] = [];
   const cpuBefore = cpuSeconds(server.pid);
   const postgresBefore = ctx.env.postmasterPid ? clusterCpuSeconds(ctx.env.postmasterPid) : Number.NaN;
@@ -268,6 +285,7 @@ async function reading(ctx: BenchContext, server: TestServer, inspector: Inspect
   return {
     rssAfterGcKiB,
     heapUsedAfterGcKiB,
+    externalAfterGcKiB,
     rssKiB: median(samples),
     rssRangeKiB: [Math.min(...samples), Math.max(...samples)],
     idleCpuPercent: round(((cpuSeconds(server.pid) - cpuBefore) / seconds) * 100, 2),

@@ -1,3 +1,4 @@
+import { Repeater } from '@repeaterjs/repeater';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
 
@@ -60,12 +61,21 @@ export function recordTransition(from: BuildStatus | null, to: BuildStatus, star
     buildDuration.observe({ status: to }, (Date.now() - startedAt.getTime()) / 1000);
 }
 
-/** Counts a subscription as open for as long as its client listens. */
-export async function* trackSubscription<T>(kind: string, source: AsyncIterable<T>): AsyncGenerator<T> {
-  openSubscriptions.inc({ kind });
-  try {
-    yield* source;
-  } finally {
-    openSubscriptions.dec({ kind });
-  }
+/**
+ * Counts a subscription as open for as long as its client listens. A Repeater, not an async
+ * generator: a generator's return() waits behind a pending next(), so a closed subscription would
+ * stay registered (and keep its feed) until its next event.
+ */
+export function trackSubscription<T>(kind: string, source: AsyncIterable<T>): AsyncIterable<T> {
+  return new Repeater<T>(async (push, stop) => {
+    openSubscriptions.inc({ kind });
+    const iterator = source[Symbol.asyncIterator]();
+    void stop.then(() => iterator.return?.());
+    try {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) await push(next.value);
+    } finally {
+      openSubscriptions.dec({ kind });
+      stop();
+    }
+  });
 }
