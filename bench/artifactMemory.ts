@@ -13,6 +13,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
 import { startServer, stopAllServers, type TestServer } from '../test/helpers/server.ts';
+import { createApiKey, createUpload } from './lib/api.ts';
+import { graphql } from './lib/http.ts';
 
 const MiB = 1024 * 1024;
 const ARTIFACT_BYTES = 200 * MiB;
@@ -199,62 +201,6 @@ async function getAndHash(url: string, expectedSize: number, expectedSha256: str
   return sha256;
 }
 
-/** One GraphQL operation over HTTP; any error is fatal here. */
-async function graphql<T>(server: TestServer, token: string, query: string, variables: object = {}): Promise<T> {
-  const response = await fetch(server.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: { data?: T; errors?: unknown[] };
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`GraphQL answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`);
-  }
-  if (body.errors?.length || !body.data)
-    throw new Error(`GraphQL errors for ${query.trim().split('\n')[0]}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
-async function createApiKey(server: TestServer, role: 'SUBMITTER' | 'WORKER'): Promise<string> {
-  const data = await graphql<{ createApiKey: { secret: string } }>(
-    server,
-    server.adminKey,
-    `
-      mutation ($name: String!, $role: ApiKeyRole!) {
-        createApiKey(name: $name, role: $role) {
-          secret
-        }
-      }
-    `,
-    { name: `bench ${role.toLowerCase()}`, role },
-  );
-  return data.createApiKey.secret;
-}
-
-async function createUpload(
-  server: TestServer,
-  token: string,
-  input: { kind: 'SOURCE' | 'RESULT'; size: number; buildId?: string },
-): Promise<{ id: string; url: string }> {
-  const data = await graphql<{ createUpload: { id: string; url: string } }>(
-    server,
-    token,
-    `
-      mutation ($input: CreateUploadInput!) {
-        createUpload(input: $input) {
-          id
-          url
-        }
-      }
-    `,
-    { input: { ...input, filename: `${input.kind.toLowerCase()}.bin` } },
-  );
-  return data.createUpload;
-}
-
 /** The server must be the node process itself, not a wrapper whose memory says nothing about it. */
 function assertServerProcess(pid: number): void {
   const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -266,8 +212,8 @@ function assertServerProcess(pid: number): void {
 async function runTransfers(server: TestServer, figures: TransferFigures[]): Promise<void> {
   assertServerProcess(server.pid);
   const memory = new ServerMemory(server.pid);
-  const submitterKey = await createApiKey(server, 'SUBMITTER');
-  const workerKey = await createApiKey(server, 'WORKER');
+  const submitterKey = await createApiKey(server, server.adminKey, 'SUBMITTER');
+  const workerKey = await createApiKey(server, server.adminKey, 'WORKER');
 
   // Warm-up: the artifact route, the upload row and storage paths all run once on a small body, so
   // their one-time costs (lazy module loads, JIT, pool connections) are not counted as growth.
@@ -284,7 +230,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   );
 
   const { submitBuild } = await graphql<{ submitBuild: { id: string } }>(
-    server,
+    server.graphqlUrl,
     submitterKey,
     `
       mutation ($input: SubmitBuildInput!) {
@@ -296,7 +242,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
     { input: { platform: 'ANDROID', sourceUploadId: source.id, metadata: { appName: 'bench', version: '1.0.0' } } },
   );
   const { registerWorker } = await graphql<{ registerWorker: { accessToken: string } }>(
-    server,
+    server.graphqlUrl,
     workerKey,
     `
       mutation ($input: RegisterWorkerInput!) {
@@ -309,7 +255,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   );
   const workerToken = registerWorker.accessToken;
   const { claimBuild } = await graphql<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
-    server,
+    server.graphqlUrl,
     workerToken,
     `
       mutation {
@@ -326,7 +272,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
   figures.push(await measure(memory, 'source download (GET)', ARTIFACT_BYTES, () => getAndHash(sourceUrl, ARTIFACT_BYTES, sourceSha256)));
 
   await graphql(
-    server,
+    server.graphqlUrl,
     workerToken,
     `
       mutation ($buildId: ID!) {
@@ -348,7 +294,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
     }),
   );
   const { completeBuild } = await graphql<{ completeBuild: { status: string; resultSha256: string } }>(
-    server,
+    server.graphqlUrl,
     workerToken,
     `
       mutation ($buildId: ID!, $resultUploadId: ID!) {
@@ -364,7 +310,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
     throw new BrokenTransferError(`completeBuild answered ${JSON.stringify(completeBuild)}; expected COMPLETED with ${resultSha256}`);
 
   const { build } = await graphql<{ build: { resultUrl: string | null } }>(
-    server,
+    server.graphqlUrl,
     submitterKey,
     `
       query ($id: ID!) {
