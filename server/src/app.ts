@@ -70,7 +70,7 @@ export function buildApp(config: Config, log: Logger) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/graphql') return graphql.handle(req, res);
       if (pathname.startsWith('/artifacts/')) return artifacts(req, res);
-      if (await handleHealth(req, res, pathname)) return;
+      if (await handleHealth(res, pathname)) return;
       if (pathname === '/metrics') return handleMetrics(req, res);
       if (await staticFiles(req, res, pathname)) return;
       sendError(res, 404, 'NOT_FOUND', 'No such route');

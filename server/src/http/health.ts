@@ -1,10 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { database } from '../db/client.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 import { sendJson } from './respond.ts';
 
 /** `/healthz`: the process is up. `/readyz`: the database answers and every migration is applied. */
-export async function handleHealth(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+export async function handleHealth(res: ServerResponse, pathname: string): Promise<boolean> {
   if (pathname === '/healthz') {
     sendJson(res, 200, { status: 'ok' });
     return true;
