@@ -49,7 +49,7 @@ export function buildApp(config: Config, log: Logger) {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
     const databaseUrl = config.databaseUrl ?? embedded!.url;
     await migrate(databaseUrl, log);
-    const db = openDatabase(databaseUrl, config.dbPoolSize);
+    const { db, pool } = openDatabase(databaseUrl, config.dbPoolSize);
     const admin = await ensureAdminKey(db, {
       configuredKey: config.adminKey,
       dataDir: config.dataDir,
@@ -109,7 +109,7 @@ export function buildApp(config: Config, log: Logger) {
     const port = (server.address() as AddressInfo).port;
     // With PORT=0 the signer learns the real port only now.
     if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
-    rescue = startRescueLoop(db, storage, config, log);
+    rescue = startRescueLoop(pool, storage, config, log);
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     return { url, port, admin, databaseUrl };
   }

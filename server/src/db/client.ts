@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { requestContext } from '../http/requestContext.ts';
+import { SqlPool } from './sql.ts';
 
 /** Counts Prisma operations per request, so the request log shows an N+1 at once. */
 function countOperations(client: PrismaClient) {
@@ -16,16 +17,19 @@ function countOperations(client: PrismaClient) {
   });
 }
 
+/** Prisma, for reads shaped by GraphQL selections and for cold paths. */
 export type Database = ReturnType<typeof countOperations>;
-/** A Prisma client or an interactive transaction: what domain functions take. */
+/** A Prisma client or an interactive transaction. */
 export type Tx = Omit<Database, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
 let client: Database | undefined;
+let pool: SqlPool | undefined;
 
-/** Opens the process-wide Prisma client; domain functions receive it as an argument. */
-export function openDatabase(url: string, poolSize: number): Database {
-  client = countOperations(new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) }));
-  return client;
+/** Opens the process-wide pool and the Prisma client on it; domain functions receive them as arguments. */
+export function openDatabase(url: string, poolSize: number): { db: Database; pool: SqlPool } {
+  pool = new SqlPool(url, poolSize);
+  client = countOperations(new PrismaClient({ adapter: new PrismaPg(pool.pool) }));
+  return { db: client, pool };
 }
 
 export function database(): Database {
@@ -33,7 +37,15 @@ export function database(): Database {
   return client;
 }
 
+/** The write path's SQL pool (see db/sql.ts). */
+export function sqlPool(): SqlPool {
+  if (!pool) throw new Error('the database is not open yet');
+  return pool;
+}
+
 export async function closeDatabase(): Promise<void> {
   await client?.$disconnect();
+  await pool?.close();
   client = undefined;
+  pool = undefined;
 }

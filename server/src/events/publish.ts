@@ -1,5 +1,4 @@
-import type { Tx } from '../db/client.ts';
-import { Prisma } from '../generated/prisma/client.ts';
+import { join, sql, type Sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 
 /** The channel every server process listens on; payloads are small (ids), subscribers refetch. */
@@ -15,16 +14,16 @@ export type BusEvent =
   | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string };
 
 /** `pg_notify(…), pg_notify(…)` for a SELECT list: several events in one statement. */
-export function notifyList(events: BusEvent[]): Prisma.Sql {
-  return Prisma.join(events.map((event) => Prisma.sql`pg_notify(${EVENT_CHANNEL}, ${JSON.stringify(event)})`));
+export function notifyList(events: BusEvent[]): Sql {
+  return join(events.map((event) => sql`pg_notify(${EVENT_CHANNEL}, ${JSON.stringify(event)})`));
 }
 
 /**
  * NOTIFY inside the caller's transaction: PostgreSQL delivers it on commit only, so a
  * rolled-back change raises nothing.
  */
-export async function publish(tx: Tx, ...events: BusEvent[]): Promise<void> {
-  await tx.$executeRaw`SELECT ${notifyList(events)}`;
+export async function publish(tx: SqlClient, ...events: BusEvent[]): Promise<void> {
+  await tx.query(sql`SELECT ${notifyList(events)}`);
 }
 
 /** The events every build status change raises. */

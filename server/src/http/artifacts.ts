@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform, finished, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { database } from '../db/client.ts';
+import { database, sqlPool } from '../db/client.ts';
+import { findUploadForReceipt, recordReceivedUpload } from '../queue/uploads.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { CertCipher } from '../storage/certEncryption.ts';
 import { ObjectNotFoundError, type ObjectStorage } from '../storage/objectStorage.ts';
@@ -50,13 +51,13 @@ export function createArtifactHandler(deps: ArtifactHandlerDeps) {
 }
 
 async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, res: ServerResponse, uploadId: string) {
-  const db = database();
-  const upload = UUID.test(uploadId) ? await db.upload.findUnique({ where: { id: uploadId } }) : null;
+  const db = sqlPool();
+  const upload = UUID.test(uploadId) ? await findUploadForReceipt(db, uploadId) : undefined;
   if (!upload) return refuse(req, res, 404, 'NOT_FOUND', 'Upload not found');
   if (upload.expiresAt.getTime() <= Date.now()) return refuse(req, res, 403, 'FORBIDDEN', 'Upload expired');
   if (upload.completedAt) return refuse(req, res, 409, 'CONFLICT', 'Upload already received');
 
-  const maxSize = Number(upload.maxSize);
+  const maxSize = upload.maxSize;
   const tooLarge = `This upload was declared as ${maxSize} bytes`;
   if (Number(req.headers['content-length']) > maxSize) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
 
@@ -91,17 +92,14 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
 
   const size = body.bytes;
   const sha256 = body.sha256();
-  let completed: number;
+  let completed: boolean;
   try {
-    ({ count: completed } = await db.upload.updateMany({
-      where: { id: upload.id, completedAt: null },
-      data: { storageKey: key, size, sha256, completedAt: new Date() },
-    }));
+    completed = await recordReceivedUpload(db, { id: upload.id, storageKey: key, size, sha256 });
   } catch (error) {
     await deps.storage.delete(key);
     throw error;
   }
-  if (completed === 0) {
+  if (!completed) {
     await deps.storage.delete(key);
     return refuse(req, res, 409, 'CONFLICT', 'Upload already received');
   }

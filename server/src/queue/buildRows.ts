@@ -1,4 +1,4 @@
-import type { Tx } from '../db/client.ts';
+import { sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { forbidden, notFound, conflict } from '../errors.ts';
 
@@ -17,13 +17,14 @@ export interface LockedBuild {
 export const ACTIVE_STATUSES: BuildStatus[] = ['ASSIGNED', 'BUILDING'];
 export const FINISHED_STATUSES: BuildStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
 
+/** The columns of LockedBuild, for statements that lock a build and read more. */
+export const LOCKED_BUILD_COLUMNS = sql`id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt"`;
+
 /** Locks the build row for the rest of the transaction, so the checks below cannot go stale. */
-export async function lockBuild(tx: Tx, buildId: string): Promise<LockedBuild> {
-  const rows = await tx.$queryRaw<LockedBuild[]>`
-    SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt"
-    FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
-  if (!rows[0]) throw notFound('Build');
-  return rows[0];
+export async function lockBuild(tx: SqlClient, buildId: string): Promise<LockedBuild> {
+  const [build] = await tx.query<LockedBuild>(sql`SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`);
+  if (!build) throw notFound('Build');
+  return build;
 }
 
 /** A worker may act only on builds assigned to it, and only while they run. */

@@ -1,4 +1,4 @@
-import type { Database } from '../db/client.ts';
+import { sql, type SqlPool } from '../db/sql.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import { badInput, unauthenticated } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
@@ -19,34 +19,34 @@ interface ClaimedBuild {
 }
 
 /**
- * Gives the worker the most urgent pending build it can run, or null. One interactive
+ * Gives the worker the most urgent pending build it can run, or null. One
  * transaction: the worker row is locked (so its concurrency check cannot race a parallel
  * claim of its own), then a single statement picks a row with FOR UPDATE SKIP LOCKED, assigns
  * it under a guarded WHERE and writes the timeline event. Concurrent claimers skip each other's
  * rows, so every build goes to exactly one worker.
  */
 export async function claimBuild(
-  db: Database,
+  pool: SqlPool,
   options: { workerId: string; platforms?: Platform[] | null; timeoutMs: number },
 ): Promise<string | null> {
   const { workerId } = options;
   const endTimer = claimDuration.startTimer();
-  const claimed = await db.$transaction(
+  const claimed = await pool.transaction(
     async (tx) => {
-      const [worker] = await tx.$queryRaw<WorkerForClaim[]>`
-        SELECT w.status, w."revokedAt", w.platforms, w."maxConcurrentBuilds",
+      const [worker] = await tx.query<WorkerForClaim>(sql`
+        SELECT w.status, w."revokedAt", w.platforms::text[] AS platforms, w."maxConcurrentBuilds",
           (SELECT count(*)::int FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING')) AS "activeBuilds"
-        FROM "Worker" w WHERE w.id = ${workerId}::uuid FOR UPDATE`;
+        FROM "Worker" w WHERE w.id = ${workerId}::uuid FOR UPDATE`);
       if (!worker || worker.revokedAt) throw unauthenticated('This worker has been revoked');
       const platforms = claimablePlatforms(worker.platforms, options.platforms);
       if (worker.status === 'DRAINING' || worker.activeBuilds >= worker.maxConcurrentBuilds || platforms.length === 0) {
-        await tx.worker.update({ where: { id: workerId }, data: { lastSeenAt: new Date() } });
+        await tx.execute(sql`UPDATE "Worker" SET "lastSeenAt" = now() WHERE id = ${workerId}::uuid`);
         return null;
       }
       const actor = `worker:${workerId}`;
       // One statement: pick, assign, record the timeline event, update the worker and raise the
       // events (their JSON is the BusEvent shape of events/publish.ts, built in SQL).
-      const [build] = await tx.$queryRaw<ClaimedBuild[]>`
+      const [build] = await tx.query<ClaimedBuild>(sql`
         WITH candidate AS (
           SELECT id FROM "Build"
           WHERE status = 'PENDING' AND platform = ANY(${platforms}::"Platform"[])
@@ -69,10 +69,10 @@ export async function claimBuild(
         SELECT id, platform, "waitSeconds",
           pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'buildUpdated'::text, 'buildId', id, 'status', 'ASSIGNED'::text)::text)::text AS "notifiedBuild",
           pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'workerUpdated'::text, 'workerId', ${workerId}::text)::text)::text AS "notifiedWorker"
-        FROM claimed`;
+        FROM claimed`);
       return build ?? null;
     },
-    { timeout: options.timeoutMs, maxWait: options.timeoutMs },
+    { timeoutMs: options.timeoutMs },
   );
   endTimer();
   claims.inc({ outcome: claimed ? 'claimed' : 'empty' });

@@ -1,9 +1,10 @@
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
+import { sql, type SqlPool } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { badInput, payloadTooLarge } from '../errors.ts';
 import { notifyList, type BusEvent } from '../events/publish.ts';
-import { assertOwnActiveBuild, type LockedBuild } from './buildRows.ts';
+import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { notFound } from '../errors.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
@@ -26,7 +27,7 @@ type LogBounds = Pick<Config, 'logMaxLines' | 'logMaxBytes'>;
 
 interface LogState extends LockedBuild {
   logLineCount: number;
-  logByteCount: bigint;
+  logByteCount: string;
   logTruncated: boolean;
 }
 
@@ -37,7 +38,7 @@ interface LogState extends LockedBuild {
  * one truncation marker is stored and later lines are refused.
  */
 export async function appendBuildLogs(
-  db: Database,
+  pool: SqlPool,
   bounds: LogBounds,
   workerId: string,
   input: { buildId: string; firstSeq: number; lines: BuildLogInput[] },
@@ -49,10 +50,10 @@ export async function appendBuildLogs(
   const sizes = input.lines.map((line) => Buffer.byteLength(line.message));
   if (sizes.some((size) => size > MAX_MESSAGE_BYTES)) throw badInput(`A log line may be at most ${MAX_MESSAGE_BYTES} bytes`);
 
-  return db.$transaction(async (tx) => {
-    const [build] = await tx.$queryRaw<LogState[]>`
-      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt", "logLineCount", "logByteCount", "logTruncated"
-      FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
+  return pool.transaction(async (tx) => {
+    const [build] = await tx.query<LogState>(sql`
+      SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated"
+      FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`);
     if (!build) throw notFound('Build');
     assertOwnActiveBuild(build, workerId);
     if (build.logTruncated) throw payloadTooLarge('This build reached its log limit; further lines are refused');
@@ -90,7 +91,7 @@ export async function appendBuildLogs(
     }
     const event: BusEvent = { topic: 'buildLogAppended', buildId, fromSeq: firstSeq, toSeq: rows.at(-1)!.seq };
     // The whole batch, the counters and the event in one statement: arrays unnested into rows.
-    await tx.$executeRaw`
+    await tx.query(sql`
       WITH stored AS (
         INSERT INTO "BuildLog" ("buildId", seq, level, message, at)
         SELECT ${buildId}::uuid, line.seq, line.level, line.message, line.at
@@ -105,7 +106,7 @@ export async function appendBuildLogs(
           "logTruncated" = ${truncated}
         WHERE id = ${buildId}::uuid
       )
-      SELECT ${notifyList([event])}`;
+      SELECT ${notifyList([event])}`);
     return { nextSeq: firstSeq + accepted, accepted, truncated };
   });
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { Database } from '../db/client.ts';
+import { sql, type SqlPool } from '../db/sql.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { publish } from '../events/publish.ts';
 import { lockBuild } from './buildRows.ts';
@@ -18,23 +18,23 @@ const BATCH = 100;
  * FOR UPDATE SKIP LOCKED and each change re-checks its guard, so processes running at once
  * neither collide nor act twice.
  */
-export async function rescuePass(db: Database, storage: ObjectStorage, settings: RescueSettings) {
-  const lostHeartbeat = await rescueStaleHeartbeats(db);
-  const timedOut = await failTimedOutBuilds(db);
-  const offline = await markOfflineWorkers(db, settings.workerOfflineSeconds);
-  const certsPurged = await purgeFinishedCerts(db, storage);
-  const uploadsExpired = await deleteExpiredUploads(db, storage);
+export async function rescuePass(pool: SqlPool, storage: ObjectStorage, settings: RescueSettings) {
+  const lostHeartbeat = await rescueStaleHeartbeats(pool);
+  const timedOut = await failTimedOutBuilds(pool);
+  const offline = await markOfflineWorkers(pool, settings.workerOfflineSeconds);
+  const certsPurged = await purgeFinishedCerts(pool, storage);
+  const uploadsExpired = await deleteExpiredUploads(pool, storage);
   return { lostHeartbeat, timedOut, offline, certsPurged, uploadsExpired };
 }
 
 /** Builds whose worker stopped heartbeating go back to the queue (or fail, out of attempts). */
-async function rescueStaleHeartbeats(db: Database): Promise<number> {
-  return db.$transaction(async (tx) => {
-    const stale = await tx.$queryRaw<{ id: string }[]>`
+async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
+  return pool.transaction(async (tx) => {
+    const stale = await tx.query<{ id: string }>(sql`
       SELECT id FROM "Build"
       WHERE status IN ('ASSIGNED', 'BUILDING')
         AND "lastHeartbeatAt" < now() - make_interval(secs => "heartbeatTimeoutSeconds")
-      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`);
     const workerIds: (string | null)[] = [];
     for (const { id } of stale) {
       const build = await lockBuild(tx, id);
@@ -47,12 +47,12 @@ async function rescueStaleHeartbeats(db: Database): Promise<number> {
 }
 
 /** Builds running past their timeoutSeconds fail; they are not retried. */
-async function failTimedOutBuilds(db: Database): Promise<number> {
-  return db.$transaction(async (tx) => {
-    const late = await tx.$queryRaw<{ id: string }[]>`
+async function failTimedOutBuilds(pool: SqlPool): Promise<number> {
+  return pool.transaction(async (tx) => {
+    const late = await tx.query<{ id: string }>(sql`
       SELECT id FROM "Build"
       WHERE status = 'BUILDING' AND "startedAt" < now() - make_interval(secs => "timeoutSeconds")
-      ORDER BY "startedAt" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+      ORDER BY "startedAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`);
     const workerIds: (string | null)[] = [];
     for (const { id } of late) {
       const build = await lockBuild(tx, id);
@@ -61,7 +61,7 @@ async function failTimedOutBuilds(db: Database): Promise<number> {
         to: 'FAILED',
         actor: 'system',
         reason: 'timed out',
-        data: { finishedAt: new Date(), errorMessage: 'The build ran past its timeoutSeconds and was stopped' },
+        set: sql`"finishedAt" = now(), "errorMessage" = 'The build ran past its timeoutSeconds and was stopped'`,
       });
       if (build.workerId) await publish(tx, { topic: 'workerEvents', workerId: build.workerId, kind: 'CANCEL_BUILD', buildId: id });
     }
@@ -71,20 +71,20 @@ async function failTimedOutBuilds(db: Database): Promise<number> {
 }
 
 /** Workers not seen for a while go OFFLINE and lose their builds. */
-async function markOfflineWorkers(db: Database, offlineSeconds: number): Promise<number> {
-  const candidates = await db.$queryRaw<{ id: string }[]>`
+async function markOfflineWorkers(pool: SqlPool, offlineSeconds: number): Promise<number> {
+  const candidates = await pool.query<{ id: string }>(sql`
     SELECT id FROM "Worker"
     WHERE status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)
-    LIMIT ${BATCH}`;
+    LIMIT ${BATCH}::int`);
   let marked = 0;
   for (const { id } of candidates) {
-    const wentOffline = await db
-      .$transaction(async (tx) => {
+    const wentOffline = await pool
+      .transaction(async (tx) => {
         // Builds are locked before the worker, the order every other transition uses.
         await releaseBuilds(tx, id, 'system', 'worker went offline');
-        const count = await tx.$executeRaw`
+        const count = await tx.execute(sql`
           UPDATE "Worker" SET status = 'OFFLINE'
-          WHERE id = ${id}::uuid AND status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)`;
+          WHERE id = ${id}::uuid AND status <> 'OFFLINE' AND "lastSeenAt" < now() - make_interval(secs => ${offlineSeconds}::float8)`);
         // Seen meanwhile (or handled by another process): undo the releases.
         if (count === 0) throw new StillAlive();
         await publish(tx, { topic: 'workerUpdated', workerId: id });
@@ -104,26 +104,23 @@ async function markOfflineWorkers(db: Database, offlineSeconds: number): Promise
 class StillAlive extends Error {}
 
 /** Uploads never used by a build are deleted after they expire (with an hour's slack). */
-async function deleteExpiredUploads(db: Database, storage: ObjectStorage): Promise<number> {
-  const expired = await db.upload.findMany({
-    where: { consumedAt: null, expiresAt: { lt: new Date(Date.now() - 3600_000) } },
-    select: { id: true, storageKey: true },
-    take: BATCH,
-  });
+async function deleteExpiredUploads(pool: SqlPool, storage: ObjectStorage): Promise<number> {
+  const expired = await pool.query<{ id: string; storageKey: string }>(sql`
+    SELECT id, "storageKey" FROM "Upload" WHERE "consumedAt" IS NULL AND "expiresAt" < now() - interval '1 hour' LIMIT ${BATCH}::int`);
   for (const upload of expired) {
-    const { count } = await db.upload.deleteMany({ where: { id: upload.id, consumedAt: null } });
-    if (count === 1) await storage.delete(upload.storageKey);
+    const deleted = await pool.execute(sql`DELETE FROM "Upload" WHERE id = ${upload.id}::uuid AND "consumedAt" IS NULL`);
+    if (deleted === 1) await storage.delete(upload.storageKey);
   }
   return expired.length;
 }
 
 /** Runs rescue passes on a timer until stopped; a failed pass is logged and the next one tries again. */
-export function startRescueLoop(db: Database, storage: ObjectStorage, settings: RescueSettings, log: Logger) {
+export function startRescueLoop(pool: SqlPool, storage: ObjectStorage, settings: RescueSettings, log: Logger) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
   const tick = () => {
-    running = rescuePass(db, storage, settings)
+    running = rescuePass(pool, storage, settings)
       .then((result) => {
         if (Object.values(result).some((count) => count > 0)) log.info(result, 'rescue pass');
       })

@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
-import type { Database, Tx } from '../db/client.ts';
+import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
@@ -29,18 +29,35 @@ type SubmitSettings = Pick<Config, 'maxPendingBuilds' | 'maxAttempts' | 'buildTi
 
 const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
-const UNIQUE_VIOLATION = 'P2002';
+const UNIQUE_VIOLATION = '23505';
+
+/** The columns of a new build; the artifacts' keys come from consumed uploads. */
+interface NewBuild {
+  platform: Platform;
+  priority: number;
+  metadata: object;
+  maxAttempts: number;
+  timeoutSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  idempotencyKey?: string | null;
+  sourceKey: string;
+  sourceSize: string;
+  sourceSha256: string;
+  certs: { key: string; size: string; sha256: string } | null;
+  retryOfId?: string;
+}
 
 /**
- * Queues a build from finished uploads. The same idempotency key from the same key holder
- * returns the build it first created instead of a second one, also under a concurrent retry.
+ * Queues a build from finished uploads and returns its id. The same idempotency key from the
+ * same key holder returns the build it first created instead of a second one, also under a
+ * concurrent retry.
  */
-export async function submitBuild(db: Database, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput) {
+export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<string> {
   const idempotencyKey = input.idempotencyKey == null ? null : assertText(input.idempotencyKey, 200, 'idempotencyKey');
   const fields = {
     platform: input.platform,
     priority: assertIntegerInRange(input.priority ?? 0, -1000, 1000, 'priority'),
-    metadata: assertJsonObject(input.metadata ?? {}, MAX_METADATA_BYTES, 'metadata') as Prisma.InputJsonObject,
+    metadata: assertJsonObject(input.metadata ?? {}, MAX_METADATA_BYTES, 'metadata'),
     maxAttempts: assertIntegerInRange(input.maxAttempts ?? settings.maxAttempts, 1, 100, 'maxAttempts'),
     timeoutSeconds: assertIntegerInRange(
       input.timeoutSeconds ?? Math.ceil(settings.buildTimeoutSeconds),
@@ -51,11 +68,11 @@ export async function submitBuild(db: Database, settings: SubmitSettings, submit
     heartbeatTimeoutSeconds: Math.ceil(settings.heartbeatTimeoutSeconds),
   };
   if (idempotencyKey) {
-    const existing = await findByIdempotencyKey(db, submitter.apiKeyId, idempotencyKey);
+    const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
     if (existing) return existing;
   }
   try {
-    return await db.$transaction(async (tx) => {
+    return await pool.transaction(async (tx) => {
       const source = await consumeUpload(tx, input.sourceUploadId, { kind: 'SOURCE', createdById: submitter.apiKeyId }, 'sourceUploadId');
       const certs = input.certsUploadId
         ? await consumeUpload(tx, input.certsUploadId, { kind: 'CERTS', createdById: submitter.apiKeyId }, 'certsUploadId')
@@ -66,39 +83,56 @@ export async function submitBuild(db: Database, settings: SubmitSettings, submit
         sourceKey: source.key,
         sourceSize: source.size,
         sourceSha256: source.sha256,
-        certsKey: certs?.key,
-        certsSize: certs?.size,
-        certsSha256: certs?.sha256,
+        certs,
       });
     });
   } catch (error) {
     // A concurrent submit with the same key won the race: answer with its build.
     if (idempotencyKey && (error as { code?: string }).code === UNIQUE_VIOLATION) {
-      const existing = await findByIdempotencyKey(db, submitter.apiKeyId, idempotencyKey);
+      const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
       if (existing) return existing;
     }
     throw error;
   }
 }
 
-function findByIdempotencyKey(db: Tx, submittedById: string, idempotencyKey: string) {
-  return db.build.findUnique({ where: { submittedById_idempotencyKey: { submittedById, idempotencyKey } } });
+async function findByIdempotencyKey(db: SqlClient, submittedById: string, idempotencyKey: string): Promise<string | undefined> {
+  const [build] = await db.query<{ id: string }>(sql`
+    SELECT id FROM "Build" WHERE "submittedById" = ${submittedById}::uuid AND "idempotencyKey" = ${idempotencyKey}`);
+  return build?.id;
+}
+
+interface RetriedBuild {
+  status: (typeof FINISHED_STATUSES)[number] | 'PENDING' | 'ASSIGNED' | 'BUILDING';
+  platform: Platform;
+  priority: number;
+  metadata: object;
+  maxAttempts: number;
+  timeoutSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  sourceKey: string;
+  sourceSize: string;
+  sourceSha256: string;
+  certsSha256: string | null;
 }
 
 /**
- * A new PENDING build of the same inputs, linked to the finished one. Certificates are deleted
- * when a build finishes, so a build that had them needs fresh ones.
+ * A new PENDING build of the same inputs, linked to the finished one; returns its id.
+ * Certificates are deleted when a build finishes, so a build that had them needs fresh ones.
  */
 export async function retryBuild(
-  db: Database,
+  pool: SqlPool,
   settings: SubmitSettings,
   submitter: Submitter,
   buildId: string,
   certsUploadId?: string | null,
-) {
+): Promise<string> {
   const id = assertId(buildId, 'id');
-  return db.$transaction(async (tx) => {
-    const original = await tx.build.findUnique({ where: { id } });
+  return pool.transaction(async (tx) => {
+    const [original] = await tx.query<RetriedBuild>(sql`
+      SELECT status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
+        "sourceKey", "sourceSize", "sourceSha256", "certsSha256"
+      FROM "Build" WHERE id = ${id}::uuid`);
     if (!original) throw notFound('Build');
     if (!FINISHED_STATUSES.includes(original.status))
       throw conflict(`Only a finished build can be retried; this one is ${original.status}`, { status: original.status });
@@ -107,44 +141,39 @@ export async function retryBuild(
     const certs = certsUploadId
       ? await consumeUpload(tx, certsUploadId, { kind: 'CERTS', createdById: submitter.apiKeyId }, 'certsUploadId')
       : null;
-    return insertPendingBuild(tx, settings, submitter, {
-      platform: original.platform,
-      priority: original.priority,
-      metadata: original.metadata as Prisma.InputJsonObject,
-      maxAttempts: original.maxAttempts,
-      timeoutSeconds: original.timeoutSeconds,
-      heartbeatTimeoutSeconds: original.heartbeatTimeoutSeconds,
-      sourceKey: original.sourceKey,
-      sourceSize: original.sourceSize,
-      sourceSha256: original.sourceSha256,
-      certsKey: certs?.key,
-      certsSize: certs?.size,
-      certsSha256: certs?.sha256,
-      retryOfId: original.id,
-    });
+    const { status: _status, certsSha256: _certsSha256, ...inputs } = original;
+    return insertPendingBuild(tx, settings, submitter, { ...inputs, certs, retryOfId: id });
   });
 }
 
-async function insertPendingBuild(
-  tx: Tx,
-  settings: SubmitSettings,
-  submitter: Submitter,
-  data: Omit<Prisma.BuildUncheckedCreateInput, 'submittedById' | 'status'>,
-) {
-  // Backpressure: past the bound, refuse rather than let the queue grow without limit.
-  // Counting stops at the bound, so a deep queue does not make every submit slower.
-  const pending = await tx.build.count({ where: { status: 'PENDING' }, take: settings.maxPendingBuilds });
-  if (pending >= settings.maxPendingBuilds)
-    throw queueFull(`The queue already holds ${pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
-  const build = await tx.build.create({ data: { ...data, status: 'PENDING', submittedById: submitter.apiKeyId } });
-  const events = buildChangeEvents({ buildId: build.id, status: 'PENDING', platform: build.platform, workerId: null });
-  // The timeline row and the events in one round trip.
-  await tx.$executeRaw`
-    WITH event AS (
+/**
+ * Inserts the build, its timeline row and its events in one statement. Backpressure: past the
+ * bound nothing is inserted and the submit is refused, rather than let the queue grow without
+ * limit. Counting stops at the bound, so a deep queue does not make every submit slower.
+ */
+async function insertPendingBuild(tx: SqlClient, settings: SubmitSettings, submitter: Submitter, build: NewBuild): Promise<string> {
+  const id = randomUUID();
+  const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
+  const [inserted] = await tx.query<{ pending: number; id: string | null }>(sql`
+    WITH pending AS (
+      SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${settings.maxPendingBuilds}::int) bounded
+    ), inserted AS (
+      INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
+        "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById")
+      SELECT ${id}::uuid, 'PENDING', ${build.platform}::"Platform", ${build.priority}::int, ${JSON.stringify(build.metadata)}::jsonb,
+        ${build.maxAttempts}::int, ${build.timeoutSeconds}::int, ${build.heartbeatTimeoutSeconds}::int, ${build.idempotencyKey ?? null},
+        ${build.sourceKey}, ${build.sourceSize}::bigint, ${build.sourceSha256},
+        ${build.certs?.key ?? null}, ${build.certs?.size ?? null}::bigint, ${build.certs?.sha256 ?? null},
+        ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid
+      FROM pending WHERE pending.count < ${settings.maxPendingBuilds}::int
+      RETURNING id
+    ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason)
-      VALUES (${build.id}::uuid, 'PENDING', ${submitter.actor}, ${data.retryOfId ? 'retry' : 'submitted'})
+      SELECT id, 'PENDING', ${submitter.actor}, ${build.retryOfId ? 'retry' : 'submitted'} FROM inserted
     )
-    SELECT ${notifyList(events)}`;
+    SELECT pending.count AS pending, inserted.* FROM pending LEFT JOIN (SELECT id, ${notifyList(events)} FROM inserted) inserted ON true`);
+  if (!inserted?.id)
+    throw queueFull(`The queue already holds ${inserted?.pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   recordTransition(null, 'PENDING');
-  return build;
+  return id;
 }

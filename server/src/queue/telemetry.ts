@@ -1,8 +1,8 @@
 import type { Config } from '../config/config.ts';
-import type { Database } from '../db/client.ts';
+import { sql, type SqlPool } from '../db/sql.ts';
 import { badInput, notFound, payloadTooLarge } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
-import { assertOwnActiveBuild, type LockedBuild } from './buildRows.ts';
+import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { assertId, assertJsonObject, assertText } from './validate.ts';
 
 export interface BuildTelemetryInput {
@@ -16,7 +16,7 @@ const MAX_EVENT_DATA_BYTES = 4096;
 
 /** Stores a batch of a build's machine-readable events in one insert, bounded per build. */
 export async function recordBuildTelemetry(
-  db: Database,
+  pool: SqlPool,
   bounds: Pick<Config, 'telemetryMaxEvents'>,
   workerId: string,
   input: { buildId: string; events: BuildTelemetryInput[] },
@@ -31,17 +31,17 @@ export async function recordBuildTelemetry(
     at: event.at ?? now,
     data: assertJsonObject(event.data ?? {}, MAX_EVENT_DATA_BYTES, 'data'),
   }));
-  return db.$transaction(async (tx) => {
-    const [build] = await tx.$queryRaw<(LockedBuild & { telemetryCount: number })[]>`
-      SELECT id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt", "telemetryCount"
-      FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`;
+  return pool.transaction(async (tx) => {
+    const [build] = await tx.query<LockedBuild & { telemetryCount: number }>(sql`
+      SELECT ${LOCKED_BUILD_COLUMNS}, "telemetryCount"
+      FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`);
     if (!build) throw notFound('Build');
     assertOwnActiveBuild(build, workerId);
     if (build.telemetryCount + rows.length > bounds.telemetryMaxEvents)
       throw payloadTooLarge(`A build keeps at most ${bounds.telemetryMaxEvents} telemetry events`);
     // One statement: the rows unnested from arrays, the counter, and the event naming the id range
     // (its JSON is the BusEvent shape of events/publish.ts, built in SQL).
-    await tx.$executeRaw`
+    await tx.query(sql`
       WITH stored AS (
         INSERT INTO "BuildTelemetry" ("buildId", at, kind, data)
         SELECT ${buildId}::uuid, event.at, event.kind, event.data
@@ -56,7 +56,7 @@ export async function recordBuildTelemetry(
       )
       SELECT pg_notify(${EVENT_CHANNEL}, json_build_object(
         'topic', 'buildTelemetryRecorded'::text, 'buildId', ${buildId}::text, 'fromId', min(id)::text, 'toId', max(id)::text)::text)
-      FROM stored`;
+      FROM stored`);
     return { accepted: rows.length };
   });
 }

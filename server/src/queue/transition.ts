@@ -1,6 +1,5 @@
-import type { Tx } from '../db/client.ts';
+import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { conflict } from '../errors.ts';
 import { ACTIVE_STATUSES, type LockedBuild } from './buildRows.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
@@ -10,30 +9,31 @@ export interface TransitionRequest {
   to: BuildStatus;
   actor: string;
   reason?: string;
-  data?: Prisma.BuildUncheckedUpdateManyInput;
+  /** More `column = value` assignments for the same UPDATE. */
+  set?: Sql;
 }
 
 /**
  * Moves a locked build to a new status with a guarded WHERE (expected status, worker and
- * attempt), records the timeline event and raises the change event, all in the caller's
- * transaction. A guard that does not match changes nothing and is a CONFLICT.
+ * attempt), records the timeline event and raises the change events: one statement in the
+ * caller's transaction. A guard that does not match changes nothing and is a CONFLICT.
  */
-export async function transition(tx: Tx, build: LockedBuild, request: TransitionRequest): Promise<void> {
-  const { count } = await tx.build.updateMany({
-    where: { id: build.id, status: build.status, workerId: build.workerId, attempt: build.attempt },
-    data: { ...request.data, status: request.to },
-  });
-  if (count !== 1) throw conflict('The build changed concurrently; try again');
+export async function transition(tx: SqlClient, build: LockedBuild, request: TransitionRequest): Promise<void> {
   // Only a worker still running the build is told about it (a requeued build keeps its last worker).
   const runningWorker = ACTIVE_STATUSES.includes(build.status) ? build.workerId : null;
   const events = buildChangeEvents({ buildId: build.id, status: request.to, platform: build.platform, workerId: runningWorker });
-  // The timeline row and the events in one round trip.
-  await tx.$executeRaw`
-    WITH event AS (
+  const changed = await tx.query(sql`
+    WITH changed AS (
+      UPDATE "Build" SET status = ${request.to}::"BuildStatus"${request.set ? sql`, ${request.set}` : sql``}
+      WHERE id = ${build.id}::uuid AND status = ${build.status}::"BuildStatus"
+        AND "workerId" IS NOT DISTINCT FROM ${build.workerId}::uuid AND attempt = ${build.attempt}::int
+      RETURNING id
+    ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
-      VALUES (${build.id}::uuid, ${build.status}::"BuildStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null})
+      SELECT id, ${build.status}::"BuildStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed
     )
-    SELECT ${notifyList(events)}`;
+    SELECT ${notifyList(events)} FROM changed`);
+  if (changed.length !== 1) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, request.to, build.startedAt);
 }
 
@@ -41,18 +41,17 @@ export async function transition(tx: Tx, build: LockedBuild, request: Transition
  * Returns a build that lost its worker to the queue while attempts remain, else fails it.
  * Used by rescue, unregister, revoke and retryable failures alike.
  */
-export async function requeueOrFail(tx: Tx, build: LockedBuild, actor: string, reason: string): Promise<BuildStatus> {
+export async function requeueOrFail(tx: SqlClient, build: LockedBuild, actor: string, reason: string): Promise<BuildStatus> {
   const attemptsRemain = build.attempt < build.maxAttempts;
   const to: BuildStatus = attemptsRemain ? 'PENDING' : 'FAILED';
-  const now = new Date();
   await transition(tx, build, {
     to,
     actor,
     reason,
-    data: attemptsRemain
+    set: attemptsRemain
       ? // workerId stays: it names the worker of the last attempt until another one claims the build.
-        { assignedAt: null, startedAt: null, lastHeartbeatAt: null, progress: 0, errorMessage: reason }
-      : { finishedAt: now, errorMessage: `${reason} (after ${build.attempt} attempts)` },
+        sql`"assignedAt" = NULL, "startedAt" = NULL, "lastHeartbeatAt" = NULL, progress = 0, "errorMessage" = ${reason}`
+      : sql`"finishedAt" = now(), "errorMessage" = ${`${reason} (after ${build.attempt} attempts)`}`,
   });
   return to;
 }

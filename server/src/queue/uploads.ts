@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
-import type { Tx } from '../db/client.ts';
+import { sql, type SqlClient } from '../db/sql.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isReader } from '../auth/principal.ts';
@@ -23,7 +23,7 @@ export const uploadPath = (uploadId: string) => `/artifacts/uploads/${uploadId}`
  * come from submitters; results from the worker running the build.
  */
 export async function createUpload(
-  db: Tx,
+  db: SqlClient,
   config: Pick<Config, 'maxUploadBytes' | 'uploadUrlTtlSeconds'>,
   signer: UrlSigner,
   principal: Principal,
@@ -34,26 +34,27 @@ export async function createUpload(
   if (!Number.isSafeInteger(input.size) || input.size < 0) throw badInput('size must be a non-negative integer');
   if (input.size > maxBytes) throw payloadTooLarge(`A ${input.kind} upload may be at most ${maxBytes} bytes`);
 
-  let owner: { createdById?: string; createdByWorkerId?: string; buildId?: string };
+  let owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null };
   if (input.kind === 'RESULT') {
     if (principal.kind !== 'worker') throw forbidden('Only the worker running a build uploads its result');
     if (!input.buildId) throw badInput('buildId is required for a RESULT upload');
     const buildId = assertId(input.buildId, 'buildId');
     const build = await lockBuild(db, buildId);
     assertOwnActiveBuild(build, principal.workerId);
-    owner = { createdByWorkerId: principal.workerId, buildId };
+    owner = { createdById: null, createdByWorkerId: principal.workerId, buildId };
   } else {
     if (!isReader(principal) || principal.kind !== 'apiKey')
       throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
     if (input.buildId) throw badInput('buildId is only for RESULT uploads');
-    owner = { createdById: principal.apiKeyId };
+    owner = { createdById: principal.apiKeyId, createdByWorkerId: null, buildId: null };
   }
 
   const id = randomUUID();
   const signed = signer.sign('PUT', uploadPath(id), config.uploadUrlTtlSeconds);
-  await db.upload.create({
-    data: { id, kind: input.kind, filename, maxSize: input.size, expiresAt: signed.expiresAt, storageKey: `uploads/${id}`, ...owner },
-  });
+  await db.execute(sql`
+    INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "createdById", "createdByWorkerId", "buildId")
+    VALUES (${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${`uploads/${id}`},
+      ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid)`);
   return { id, url: signed.url, expiresAt: signed.expiresAt };
 }
 
@@ -63,7 +64,7 @@ interface LockedUpload {
   createdByWorkerId: string | null;
   buildId: string | null;
   storageKey: string;
-  size: bigint | null;
+  size: string | null;
   sha256: string | null;
   completedAt: Date | null;
   consumedAt: Date | null;
@@ -71,15 +72,15 @@ interface LockedUpload {
 
 /** Takes a finished upload for a build, once: locked, checked and marked consumed. */
 export async function consumeUpload(
-  tx: Tx,
+  tx: SqlClient,
   uploadId: string,
   expected: { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string },
   what: string,
 ) {
   const id = assertId(uploadId, what);
-  const [upload] = await tx.$queryRaw<LockedUpload[]>`
+  const [upload] = await tx.query<LockedUpload>(sql`
     SELECT kind, "createdById", "createdByWorkerId", "buildId", "storageKey", size, sha256, "completedAt", "consumedAt"
-    FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`;
+    FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`);
   if (!upload) throw notFound('Upload');
   const ownedByCaller =
     (expected.createdById === undefined || upload.createdById === expected.createdById) &&
@@ -90,6 +91,34 @@ export async function consumeUpload(
   if (!upload.completedAt || upload.size === null || upload.sha256 === null)
     throw badInput(`${what} has no bytes yet: PUT them to its URL first`);
   if (upload.consumedAt) throw conflict(`${what} was already used`);
-  await tx.upload.update({ where: { id }, data: { consumedAt: new Date() } });
+  await tx.execute(sql`UPDATE "Upload" SET "consumedAt" = now() WHERE id = ${id}::uuid`);
   return { key: upload.storageKey, size: upload.size, sha256: upload.sha256 };
+}
+
+/** What a PUT to an upload URL needs to know about its upload. */
+export interface UploadForReceipt {
+  id: string;
+  kind: UploadKind;
+  storageKey: string;
+  maxSize: number;
+  expiresAt: Date;
+  completedAt: Date | null;
+}
+
+export async function findUploadForReceipt(db: SqlClient, uploadId: string): Promise<UploadForReceipt | undefined> {
+  const [upload] = await db.query<UploadForReceipt>(sql`
+    SELECT id, kind, "storageKey", "maxSize"::float8 AS "maxSize", "expiresAt", "completedAt" FROM "Upload" WHERE id = ${uploadId}::uuid`);
+  return upload;
+}
+
+/** Records the stored bytes of an upload, once: false when another PUT got there first. */
+export async function recordReceivedUpload(
+  db: SqlClient,
+  received: { id: string; storageKey: string; size: number; sha256: string },
+): Promise<boolean> {
+  const count = await db.execute(sql`
+    UPDATE "Upload" SET "storageKey" = ${received.storageKey}, size = ${received.size}::bigint, sha256 = ${received.sha256},
+      "completedAt" = now()
+    WHERE id = ${received.id}::uuid AND "completedAt" IS NULL`);
+  return count === 1;
 }

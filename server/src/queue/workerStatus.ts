@@ -1,26 +1,26 @@
-import type { Tx } from '../db/client.ts';
+import { sql, type SqlClient } from '../db/sql.ts';
 
 /**
  * Sets IDLE/BUILDING from the builds a worker actually holds. DRAINING and OFFLINE are left
  * alone: only an admin or the offline scan changes those.
  */
-export async function refreshWorkerStatus(tx: Tx, workerIds: (string | null)[]): Promise<void> {
+export async function refreshWorkerStatus(tx: SqlClient, workerIds: (string | null)[]): Promise<void> {
   const ids = [...new Set(workerIds.filter((id): id is string => id !== null))];
   if (ids.length === 0) return;
-  await tx.$executeRaw`
+  await tx.execute(sql`
     UPDATE "Worker" w SET status = CASE
       WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
       THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
-    WHERE w.id = ANY(${ids}::uuid[]) AND w.status IN ('IDLE', 'BUILDING')`;
+    WHERE w.id = ANY(${ids}::uuid[]) AND w.status IN ('IDLE', 'BUILDING')`);
 }
 
 /**
  * A worker's build ended: count the outcome (in SQL, never read-modify-write) and set its status
  * from what it still holds, in one statement.
  */
-export async function settleWorkerAfterBuild(tx: Tx, workerId: string, outcome: 'completed' | 'failed'): Promise<void> {
+export async function settleWorkerAfterBuild(tx: SqlClient, workerId: string, outcome: 'completed' | 'failed'): Promise<void> {
   const completed = outcome === 'completed' ? 1 : 0;
-  await tx.$executeRaw`
+  await tx.execute(sql`
     UPDATE "Worker" w SET
       "buildsCompleted" = w."buildsCompleted" + ${completed}::int,
       "buildsFailed" = w."buildsFailed" + ${1 - completed}::int,
@@ -28,5 +28,5 @@ export async function settleWorkerAfterBuild(tx: Tx, workerId: string, outcome: 
         WHEN w.status NOT IN ('IDLE', 'BUILDING') THEN w.status
         WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
         THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
-    WHERE w.id = ${workerId}::uuid`;
+    WHERE w.id = ${workerId}::uuid`);
 }

@@ -1,7 +1,6 @@
 import type { Config } from '../config/config.ts';
-import type { Database, Tx } from '../db/client.ts';
+import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { publish } from '../events/publish.ts';
 import { ACTIVE_STATUSES, lockBuild } from './buildRows.ts';
@@ -23,7 +22,7 @@ const MAX_CAPABILITIES_BYTES = 16 * 1024;
  * token it replaces stays valid for the grace period). A revoked worker stays revoked.
  */
 export async function registerWorker(
-  db: Database,
+  pool: SqlPool,
   settings: Pick<Config, 'workerTokenTtlSeconds' | 'workerTokenGraceSeconds'>,
   registeredById: string,
   input: RegisterWorkerInput,
@@ -31,79 +30,74 @@ export async function registerWorker(
   const name = assertText(input.name, 200, 'name');
   const platforms = [...new Set(input.platforms)];
   if (platforms.length === 0) throw badInput('platforms must name at least one platform');
-  const capabilities = assertJsonObject(input.capabilities ?? {}, MAX_CAPABILITIES_BYTES, 'capabilities') as Prisma.InputJsonObject;
+  const capabilities = JSON.stringify(assertJsonObject(input.capabilities ?? {}, MAX_CAPABILITIES_BYTES, 'capabilities'));
   const workerId = input.workerId ? assertId(input.workerId, 'workerId') : crypto.randomUUID();
   const issued = issueWorkerToken(workerId, settings);
   const graceUntil = new Date(Date.now() + settings.workerTokenGraceSeconds * 1000);
 
-  return db.$transaction(async (tx) => {
-    const existing = await tx.worker.findUnique({ where: { id: workerId } });
+  return pool.transaction(async (tx) => {
+    const [existing] = await tx.query<{ revokedAt: Date | null }>(
+      sql`SELECT "revokedAt" FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE`,
+    );
     if (existing?.revokedAt) throw forbidden('This worker has been revoked; register it under a new id');
-    const token = { tokenHash: issued.tokenHash, tokenExpiresAt: issued.expiresAt };
-    const worker = existing
-      ? await tx.worker.update({
-          where: { id: workerId },
-          data: {
-            name,
-            platforms,
-            capabilities,
-            ...token,
-            previousTokenHash: existing.tokenHash,
-            previousTokenValidUntil: existing.tokenHash ? graceUntil : null,
-            lastSeenAt: new Date(),
-            ...(existing.status === 'OFFLINE' ? { status: 'IDLE' } : {}),
-          },
-        })
-      : await tx.worker.create({ data: { id: workerId, name, platforms, capabilities, ...token, registeredById } });
+    if (existing) {
+      await tx.execute(sql`
+        UPDATE "Worker" SET name = ${name}, platforms = ${platforms}::"Platform"[], capabilities = ${capabilities}::jsonb,
+          "previousTokenHash" = "tokenHash",
+          "previousTokenValidUntil" = CASE WHEN "tokenHash" IS NULL THEN NULL ELSE ${graceUntil}::timestamptz END,
+          "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt}, "lastSeenAt" = now(),
+          status = CASE WHEN status = 'OFFLINE' THEN 'IDLE'::"WorkerStatus" ELSE status END
+        WHERE id = ${workerId}::uuid`);
+    } else {
+      await tx.execute(sql`
+        INSERT INTO "Worker" (id, name, platforms, capabilities, "tokenHash", "tokenExpiresAt", "registeredById")
+        VALUES (${workerId}::uuid, ${name}, ${platforms}::"Platform"[], ${capabilities}::jsonb, ${issued.tokenHash},
+          ${issued.expiresAt}, ${registeredById}::uuid)`);
+    }
     // A re-registration replaces the token: other processes must drop the old one from their caches.
     await publish(tx, { topic: 'workerUpdated', workerId }, ...(existing ? [{ topic: 'credentialsChanged' as const, workerId }] : []));
-    return { worker, accessToken: issued.accessToken, expiresAt: issued.expiresAt };
+    return { workerId, accessToken: issued.accessToken, expiresAt: issued.expiresAt };
   });
 }
 
+const NO_TOKENS = sql`"tokenHash" = NULL, "tokenExpiresAt" = NULL, "previousTokenHash" = NULL, "previousTokenValidUntil" = NULL`;
+
 /** Graceful shutdown: the worker's running builds go back to the queue and it goes OFFLINE. */
-export async function unregisterWorker(db: Database, workerId: string): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function unregisterWorker(pool: SqlPool, workerId: string): Promise<void> {
+  await pool.transaction(async (tx) => {
     await releaseBuilds(tx, workerId, `worker:${workerId}`, 'worker shut down');
-    await tx.worker.update({
-      where: { id: workerId },
-      data: { status: 'OFFLINE', tokenHash: null, tokenExpiresAt: null, previousTokenHash: null, previousTokenValidUntil: null },
-    });
+    await tx.execute(sql`UPDATE "Worker" SET status = 'OFFLINE', ${NO_TOKENS} WHERE id = ${workerId}::uuid`);
     await publish(tx, { topic: 'workerUpdated', workerId }, { topic: 'credentialsChanged', workerId });
   });
 }
 
+/** Locks a worker that is not revoked. */
+async function lockActiveWorker(tx: SqlClient, workerId: string, alreadyRevoked: string): Promise<void> {
+  const [worker] = await tx.query<{ revokedAt: Date | null }>(
+    sql`SELECT "revokedAt" FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE`,
+  );
+  if (!worker) throw notFound('Worker');
+  if (worker.revokedAt) throw conflict(alreadyRevoked);
+}
+
 /** The worker finishes what it runs and takes nothing new. */
-export async function drainWorker(db: Database, id: string) {
+export async function drainWorker(pool: SqlPool, id: string): Promise<void> {
   const workerId = assertId(id, 'id');
-  return db.$transaction(async (tx) => {
-    const worker = await tx.worker.findUnique({ where: { id: workerId } });
-    if (!worker) throw notFound('Worker');
-    if (worker.revokedAt) throw conflict('This worker has been revoked');
-    await tx.worker.update({ where: { id: workerId }, data: { status: 'DRAINING' } });
+  await pool.transaction(async (tx) => {
+    await lockActiveWorker(tx, workerId, 'This worker has been revoked');
+    await tx.execute(sql`UPDATE "Worker" SET status = 'DRAINING' WHERE id = ${workerId}::uuid`);
     await publish(tx, { topic: 'workerEvents', workerId, kind: 'DRAIN', buildId: null }, { topic: 'workerUpdated', workerId });
   });
 }
 
 /** Shuts a worker out for good: its tokens stop working and its builds go back to the queue. */
-export async function revokeWorker(db: Database, actor: string, id: string) {
+export async function revokeWorker(pool: SqlPool, actor: string, id: string): Promise<void> {
   const workerId = assertId(id, 'id');
-  return db.$transaction(async (tx) => {
-    const worker = await tx.worker.findUnique({ where: { id: workerId } });
-    if (!worker) throw notFound('Worker');
-    if (worker.revokedAt) throw conflict('This worker is already revoked');
+  await pool.transaction(async (tx) => {
+    // Builds are locked before the worker, the order every other transition uses.
     await releaseBuilds(tx, workerId, actor, 'worker revoked');
-    await tx.worker.update({
-      where: { id: workerId },
-      data: {
-        status: 'OFFLINE',
-        revokedAt: new Date(),
-        tokenHash: null,
-        tokenExpiresAt: null,
-        previousTokenHash: null,
-        previousTokenValidUntil: null,
-      },
-    });
+    await lockActiveWorker(tx, workerId, 'This worker is already revoked');
+    await tx.execute(sql`UPDATE "Worker" SET status = 'OFFLINE', "revokedAt" = now(), ${NO_TOKENS} WHERE id = ${workerId}::uuid`);
     await publish(
       tx,
       { topic: 'workerEvents', workerId, kind: 'REVOKE', buildId: null },
@@ -114,8 +108,9 @@ export async function revokeWorker(db: Database, actor: string, id: string) {
 }
 
 /** Requeues (or fails, when out of attempts) every build the worker holds. */
-export async function releaseBuilds(tx: Tx, workerId: string, actor: string, reason: string): Promise<number> {
-  const held = await tx.build.findMany({ where: { workerId, status: { in: ACTIVE_STATUSES } }, select: { id: true } });
+export async function releaseBuilds(tx: SqlClient, workerId: string, actor: string, reason: string): Promise<number> {
+  const held = await tx.query<{ id: string }>(sql`
+    SELECT id FROM "Build" WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING')`);
   for (const { id } of held) {
     const build = await lockBuild(tx, id);
     if (build.workerId === workerId && ACTIVE_STATUSES.includes(build.status)) await requeueOrFail(tx, build, actor, reason);

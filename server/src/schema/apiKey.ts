@@ -1,4 +1,4 @@
-import { database } from '../db/client.ts';
+import { database, sqlPool } from '../db/client.ts';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.ts';
 import { builder } from './builder.ts';
 import { ApiKeyRoleEnum } from './scalars.ts';
@@ -51,8 +51,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The key id.' }) },
     resolve: async (query, _root, args) => {
-      const key = await revokeApiKey(database(), String(args.id));
-      return database().apiKey.findUniqueOrThrow({ ...query, where: { id: key.id } });
+      await revokeApiKey(sqlPool(), String(args.id));
+      return database().apiKey.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
     },
   }),
 }));

@@ -1,4 +1,4 @@
-import { database } from '../db/client.ts';
+import { database, sqlPool } from '../db/client.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -203,12 +203,12 @@ builder.mutationFields((t) => ({
     authScopes: { reader: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const build = await submitBuild(database(), ctx.services.config, submitterOf(ctx), {
+      const buildId = await submitBuild(sqlPool(), ctx.services.config, submitterOf(ctx), {
         ...input,
         sourceUploadId: String(input.sourceUploadId),
         certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),
       });
-      return database().build.findUniqueOrThrow({ ...query, where: { id: build.id } });
+      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
     },
   }),
   cancelBuild: t.prismaField({
@@ -220,7 +220,7 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: false, description: 'Why, for the timeline.' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      await cancelBuild(database(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);
+      await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);
       return database().build.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
     },
   }),
@@ -236,14 +236,14 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const build = await retryBuild(
-        database(),
+      const buildId = await retryBuild(
+        sqlPool(),
         ctx.services.config,
         submitterOf(ctx),
         String(args.id),
         args.certsUploadId == null ? null : String(args.certsUploadId),
       );
-      return database().build.findUniqueOrThrow({ ...query, where: { id: build.id } });
+      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
     },
   }),
 }));

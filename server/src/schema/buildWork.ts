@@ -1,4 +1,4 @@
-import { database } from '../db/client.ts';
+import { database, sqlPool } from '../db/client.ts';
 import type { JobAvailable } from '../events/jobDispatcher.ts';
 import { assertId } from '../queue/validate.ts';
 import { claimBuild } from '../queue/claim.ts';
@@ -57,7 +57,7 @@ builder.mutationFields((t) => ({
       platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const buildId = await claimBuild(database(), {
+      const buildId = await claimBuild(sqlPool(), {
         workerId: callingWorker(ctx).workerId,
         platforms: args.platforms,
         timeoutMs: ctx.services.config.claimTimeoutMs,
@@ -76,7 +76,7 @@ builder.mutationFields((t) => ({
       progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
     },
     resolve: (_root, args, ctx) =>
-      heartbeat(database(), ctx.services.config, callingWorker(ctx), {
+      heartbeat(sqlPool(), ctx.services.config, callingWorker(ctx), {
         buildId: args.buildId == null ? null : String(args.buildId),
         progress: args.progress,
       }),
@@ -91,7 +91,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const buildId = String(args.buildId).toLowerCase();
-      await completeBuild(database(), ctx.services.storage, callingWorker(ctx).workerId, {
+      await completeBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, {
         buildId,
         resultUploadId: String(args.resultUploadId),
       });
@@ -109,7 +109,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (query, _root, args, ctx) => {
       const buildId = String(args.buildId).toLowerCase();
-      await failBuild(database(), ctx.services.storage, callingWorker(ctx).workerId, { ...args, buildId });
+      await failBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, { ...args, buildId });
       return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
     },
   }),
@@ -122,7 +122,7 @@ builder.mutationFields((t) => ({
       events: t.arg({ type: [BuildTelemetryInput], required: true, description: 'The events, 1 to 5000.' }),
     },
     resolve: (_root, args, ctx) =>
-      recordBuildTelemetry(database(), ctx.services.config, callingWorker(ctx).workerId, {
+      recordBuildTelemetry(sqlPool(), ctx.services.config, callingWorker(ctx).workerId, {
         buildId: String(args.buildId),
         events: args.events,
       }),

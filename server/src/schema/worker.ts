@@ -1,4 +1,4 @@
-import { database } from '../db/client.ts';
+import { database, sqlPool } from '../db/client.ts';
 import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -123,7 +123,11 @@ const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
 const RegisterWorkerPayload = builder.objectRef<Awaited<ReturnType<typeof registerWorker>>>('RegisterWorkerPayload').implement({
   description: 'A registered worker and its access token.',
   fields: (t) => ({
-    worker: t.field({ type: WorkerType, description: 'The worker.', resolve: (payload) => payload.worker }),
+    worker: t.prismaField({
+      type: 'Worker',
+      description: 'The worker.',
+      resolve: (query, payload) => database().worker.findUniqueOrThrow({ ...query, where: { id: payload.workerId } }),
+    }),
     accessToken: t.exposeString('accessToken', { description: "The worker's bearer token for every later call; keep it secret." }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When it expires; heartbeats hand out a new one before then.' }),
   }),
@@ -153,7 +157,7 @@ builder.mutationFields((t) => ({
     authScopes: { workerKey: true },
     args: { input: t.arg({ type: RegisterWorkerInput, required: true, description: 'The worker.' }) },
     resolve: (_root, { input }, ctx) =>
-      registerWorker(database(), ctx.services.config, callingApiKey(ctx).apiKeyId, {
+      registerWorker(sqlPool(), ctx.services.config, callingApiKey(ctx).apiKeyId, {
         ...input,
         workerId: input.workerId == null ? null : String(input.workerId),
       }),
@@ -162,7 +166,7 @@ builder.mutationFields((t) => ({
     description: 'Graceful shutdown of the calling worker: its builds go back to the queue and its token stops working.',
     authScopes: { worker: true },
     resolve: async (_root, _args, ctx) => {
-      await unregisterWorker(database(), callingWorker(ctx).workerId);
+      await unregisterWorker(sqlPool(), callingWorker(ctx).workerId);
       return true;
     },
   }),
@@ -172,7 +176,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args) => {
-      await drainWorker(database(), String(args.id));
+      await drainWorker(sqlPool(), String(args.id));
       return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
     },
   }),
@@ -182,7 +186,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args, ctx) => {
-      await revokeWorker(database(), actorOf(ctx.principal), String(args.id));
+      await revokeWorker(sqlPool(), actorOf(ctx.principal), String(args.id));
       return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
     },
   }),
@@ -192,7 +196,7 @@ builder.mutationFields((t) => ({
     authScopes: { worker: true },
     args: { input: t.arg({ type: ReportDiagnosticsInput, required: true, description: 'The report.' }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const report = await reportDiagnostics(database(), callingWorker(ctx).workerId, input);
+      const report = await reportDiagnostics(sqlPool(), callingWorker(ctx).workerId, input);
       return database().diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
     },
   }),

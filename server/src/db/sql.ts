@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { requestContext } from '../http/requestContext.ts';
+
+/**
+ * The write path's access to PostgreSQL: parameterised SQL on a `pg` pool (shared with Prisma's
+ * adapter), each distinct statement prepared once per connection. Transitions are single
+ * statements or short transactions here; measured on this machine, a Prisma interactive
+ * transaction of two raw statements costs ~1.1 ms of Node CPU, the same on `pg` ~0.2 ms. Reads
+ * for GraphQL selections stay on Prisma.
+ */
+
+/** A piece of SQL with its parameters; fragments nest, and `join` lists them. */
+export class Sql {
+  constructor(
+    readonly parts: readonly string[],
+    readonly params: readonly unknown[],
+  ) {}
+}
+
+export function sql(strings: TemplateStringsArray, ...params: unknown[]): Sql {
+  return new Sql(strings, params);
+}
+
+export function join(fragments: Sql[], separator = ', '): Sql {
+  if (fragments.length === 0) return sql``;
+  const parts = ['', ...fragments.slice(1).map(() => separator), ''];
+  return new Sql(parts, fragments);
+}
+
+/** The text with `$n` placeholders and its values, nested fragments inlined. */
+export function compile(fragment: Sql): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const append = (piece: Sql): string => {
+    let text = piece.parts[0];
+    piece.params.forEach((param, index) => {
+      if (param instanceof Sql) text += append(param);
+      else {
+        values.push(param);
+        text += `$${values.length}`;
+      }
+      text += piece.parts[index + 1];
+    });
+    return text;
+  };
+  return { text: append(fragment), values };
+}
+
+/** What a statement runs on: the pool, or one transaction's connection. */
+export interface SqlClient {
+  query<Row>(statement: Sql): Promise<Row[]>;
+  /** Runs a statement and returns how many rows it changed. */
+  execute(statement: Sql): Promise<number>;
+}
+
+const statementNames = new Map<string, string>();
+
+/** Statements are prepared by name, so PostgreSQL parses and plans each text once per connection. */
+function prepared(statement: Sql): pg.QueryConfig {
+  const { text, values } = compile(statement);
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `fa_${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  const request = requestContext.getStore();
+  if (request) request.databaseOperations += 1;
+  return { name, text, values };
+}
+
+class Connection implements SqlClient {
+  constructor(private readonly client: pg.ClientBase) {}
+
+  async query<Row>(statement: Sql): Promise<Row[]> {
+    return (await this.client.query(prepared(statement))).rows as Row[];
+  }
+
+  async execute(statement: Sql): Promise<number> {
+    return (await this.client.query(prepared(statement))).rowCount ?? 0;
+  }
+}
+
+export class SqlPool implements SqlClient {
+  readonly pool: pg.Pool;
+
+  constructor(url: string, size: number) {
+    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000 });
+  }
+
+  async query<Row>(statement: Sql): Promise<Row[]> {
+    return (await this.pool.query(prepared(statement))).rows as Row[];
+  }
+
+  async execute(statement: Sql): Promise<number> {
+    return (await this.pool.query(prepared(statement))).rowCount ?? 0;
+  }
+
+  /**
+   * Runs `work` in a transaction on one connection: committed when it resolves, rolled back when
+   * it throws. With a timeout, every statement in it is cancelled past that many milliseconds.
+   */
+  async transaction<T>(work: (tx: SqlClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      // One round trip: BEGIN and the timeout go as one simple-protocol query.
+      await client.query(options.timeoutMs ? `BEGIN; SET LOCAL statement_timeout = ${Math.ceil(options.timeoutMs)}` : 'BEGIN');
+      const result = await work(new Connection(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
