@@ -83,7 +83,7 @@ export class SqlPool implements SqlClient {
   readonly pool: pg.Pool;
 
   constructor(url: string, size: number) {
-    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000 });
+    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000, options: process.env.PLANMODE ?? undefined });
   }
 
   async query<Row>(statement: Sql): Promise<Row[]> {

@@ -1,13 +1,19 @@
 import { sql, type SqlPool } from '../db/sql.ts';
-import { conflict } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
-import { assertOwnActiveBuild, lockBuild } from './buildRows.ts';
-import { requeueOrFail, transition } from './transition.ts';
-import { consumeUpload } from './uploads.ts';
+import { recordTransition } from '../metrics/metrics.ts';
+import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, lockBuild, type LockedBuild } from './buildRows.ts';
+import { requeueOrFail, transition, transitionSteps } from './transition.ts';
+import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
-import { refreshWorkerStatus, settleWorkerAfterBuild } from './workerStatus.ts';
+import { refreshWorkerStatus, settleWorkerStep } from './workerStatus.ts';
 
-/** The worker finished the build and uploaded its result. */
+/**
+ * The worker finished the build and uploaded its result. One statement: the build and the upload
+ * are locked, and the upload consumed, the build completed, its timeline row written, its events
+ * raised and its worker settled only if every check holds; the checks are then read back from
+ * the locked rows to say which one failed.
+ */
 export async function completeBuild(
   pool: SqlPool,
   storage: ObjectStorage,
@@ -15,25 +21,37 @@ export async function completeBuild(
   input: { buildId: string; resultUploadId: string },
 ): Promise<void> {
   const buildId = assertId(input.buildId, 'buildId');
-  const hadCerts = await pool.transaction(async (tx) => {
-    const build = await lockBuild(tx, buildId);
-    assertOwnActiveBuild(build, workerId);
-    const result = await consumeUpload(
-      tx,
-      input.resultUploadId,
-      { kind: 'RESULT', createdByWorkerId: workerId, buildId },
-      'resultUploadId',
-    );
-    await transition(tx, build, {
-      to: 'COMPLETED',
-      actor: `worker:${workerId}`,
-      set: sql`"finishedAt" = now(), progress = 100, "resultKey" = ${result.key}, "resultSize" = ${result.size}::bigint,
-        "resultSha256" = ${result.sha256}`,
-    });
-    await settleWorkerAfterBuild(tx, workerId, 'completed');
-    return build.certsKey !== null;
-  });
-  if (hadCerts) await purgeFinishedCerts(pool, storage, [buildId]);
+  const uploadId = assertId(input.resultUploadId, 'resultUploadId');
+  const request = {
+    to: 'COMPLETED' as const,
+    actor: `worker:${workerId}`,
+    set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
+  };
+  const [row] = await pool.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number }>(sql`
+    WITH build AS (
+      SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
+    ), upload AS (
+      SELECT id AS "uploadId", ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${uploadId}::uuid FOR UPDATE
+    ), ok AS (
+      -- assertOwnActiveBuild and assertUsableUpload below, as conditions.
+      SELECT build.id, build.status, build."workerId", build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
+      FROM build JOIN upload ON upload."buildId" = build.id
+      WHERE build."workerId" = ${workerId}::uuid AND build.status IN ('ASSIGNED', 'BUILDING')
+        AND upload."createdByWorkerId" = ${workerId}::uuid AND upload.kind = 'RESULT' AND upload."consumedAt" IS NULL
+        AND upload."completedAt" IS NOT NULL AND upload.size IS NOT NULL AND upload.sha256 IS NOT NULL
+    ), consumed AS (
+      UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
+    ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])},
+    settled AS (${settleWorkerStep(workerId, buildId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
+    SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed
+    FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN upload ON true`);
+  if (!row.id) throw notFound('Build');
+  const build = row as LockedBuild;
+  assertOwnActiveBuild(build, workerId);
+  assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, { kind: 'RESULT', createdByWorkerId: workerId, buildId }, 'resultUploadId');
+  if (row.changed !== 1) throw conflict('The build changed concurrently; try again');
+  recordTransition(build.status, 'COMPLETED', build.startedAt);
+  if (build.certsKey !== null) await purgeFinishedCerts(pool, storage, [buildId]);
 }
 
 /** The worker gave up on the build; a retryable failure goes back to the queue while attempts remain. */
@@ -51,7 +69,7 @@ export async function failBuild(
     const actor = `worker:${workerId}`;
     if (input.retryable) await requeueOrFail(tx, build, actor, message);
     else await transition(tx, build, { to: 'FAILED', actor, reason: message, set: sql`"finishedAt" = now(), "errorMessage" = ${message}` });
-    await settleWorkerAfterBuild(tx, workerId, 'failed');
+    await tx.execute(settleWorkerStep(workerId, buildId, 'failed'));
     return build.certsKey !== null;
   });
   if (hadCerts) await purgeFinishedCerts(pool, storage, [buildId]);

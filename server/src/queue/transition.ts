@@ -2,15 +2,36 @@ import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
 import { conflict } from '../errors.ts';
 import { ACTIVE_STATUSES, type LockedBuild } from './buildRows.ts';
-import { buildChangeEvents, notifyList } from '../events/publish.ts';
+import { buildChangeEvents, notifyList, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 
 export interface TransitionRequest {
   to: BuildStatus;
   actor: string;
   reason?: string;
-  /** More `column = value` assignments for the same UPDATE. */
+  /** More `column = value` assignments for the same UPDATE; they may read the guard row as `g`. */
   set?: Sql;
+}
+
+/**
+ * The CTEs of a transition, for a statement that already holds the build's row lock: `changed`
+ * updates the build named by the `guard` CTE (id, status, "workerId", attempt as locked) only
+ * if it still matches, `event` records the timeline row and `notified` raises the events. A
+ * statement made of these commits all of it or nothing.
+ */
+export function transitionSteps(guard: Sql, request: TransitionRequest, events: BusEvent[]): Sql {
+  return sql`
+    changed AS (
+      UPDATE "Build" b SET status = ${request.to}::"BuildStatus"${request.set ? sql`, ${request.set}` : sql``}
+      FROM ${guard} g
+      WHERE b.id = g.id AND b.status = g.status AND b."workerId" IS NOT DISTINCT FROM g."workerId" AND b.attempt = g.attempt
+      RETURNING b.id, g.status AS "fromStatus"
+    ), event AS (
+      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
+      SELECT id, "fromStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed
+    ), notified AS (
+      SELECT ${notifyList(events)} FROM changed
+    )`;
 }
 
 /**
@@ -22,18 +43,12 @@ export async function transition(tx: SqlClient, build: LockedBuild, request: Tra
   // Only a worker still running the build is told about it (a requeued build keeps its last worker).
   const runningWorker = ACTIVE_STATUSES.includes(build.status) ? build.workerId : null;
   const events = buildChangeEvents({ buildId: build.id, status: request.to, platform: build.platform, workerId: runningWorker });
-  const changed = await tx.query(sql`
-    WITH changed AS (
-      UPDATE "Build" SET status = ${request.to}::"BuildStatus"${request.set ? sql`, ${request.set}` : sql``}
-      WHERE id = ${build.id}::uuid AND status = ${build.status}::"BuildStatus"
-        AND "workerId" IS NOT DISTINCT FROM ${build.workerId}::uuid AND attempt = ${build.attempt}::int
-      RETURNING id
-    ), event AS (
-      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
-      SELECT id, ${build.status}::"BuildStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed
-    )
-    SELECT ${notifyList(events)} FROM changed`);
-  if (changed.length !== 1) throw conflict('The build changed concurrently; try again');
+  const [result] = await tx.query<{ changed: number }>(sql`
+    WITH guard AS (
+      SELECT ${build.id}::uuid AS id, ${build.status}::"BuildStatus" AS status, ${build.workerId}::uuid AS "workerId", ${build.attempt}::int AS attempt
+    ), ${transitionSteps(sql`guard`, request, events)}
+    SELECT (SELECT count(*) FROM notified)::int AS changed`);
+  if (result.changed !== 1) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, request.to, build.startedAt);
 }
 

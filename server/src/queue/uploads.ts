@@ -58,7 +58,8 @@ export async function createUpload(
   return { id, url: signed.url, expiresAt: signed.expiresAt };
 }
 
-interface LockedUpload {
+/** An upload as a build consumes it, read under a row lock. */
+export interface LockedUpload {
   kind: UploadKind;
   createdById: string | null;
   createdByWorkerId: string | null;
@@ -70,17 +71,12 @@ interface LockedUpload {
   consumedAt: Date | null;
 }
 
-/** Takes a finished upload for a build, once: locked, checked and marked consumed. */
-export async function consumeUpload(
-  tx: SqlClient,
-  uploadId: string,
-  expected: { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string },
-  what: string,
-) {
-  const id = assertId(uploadId, what);
-  const [upload] = await tx.query<LockedUpload>(sql`
-    SELECT kind, "createdById", "createdByWorkerId", "buildId", "storageKey", size, sha256, "completedAt", "consumedAt"
-    FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`);
+export const LOCKED_UPLOAD_COLUMNS = sql`kind, "createdById", "createdByWorkerId", "buildId", "storageKey", size, sha256, "completedAt", "consumedAt"`;
+
+type ExpectedUpload = { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string };
+
+/** Names what makes an upload unusable for the caller: missing, someone else's, the wrong kind, empty or used. */
+export function assertUsableUpload(upload: LockedUpload | undefined, expected: ExpectedUpload, what: string): asserts upload is LockedUpload {
   if (!upload) throw notFound('Upload');
   const ownedByCaller =
     (expected.createdById === undefined || upload.createdById === expected.createdById) &&
@@ -91,8 +87,15 @@ export async function consumeUpload(
   if (!upload.completedAt || upload.size === null || upload.sha256 === null)
     throw badInput(`${what} has no bytes yet: PUT them to its URL first`);
   if (upload.consumedAt) throw conflict(`${what} was already used`);
+}
+
+/** Takes a finished upload for a build, once: locked, checked and marked consumed. */
+export async function consumeUpload(tx: SqlClient, uploadId: string, expected: ExpectedUpload, what: string) {
+  const id = assertId(uploadId, what);
+  const [upload] = await tx.query<LockedUpload>(sql`SELECT ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${id}::uuid FOR UPDATE`);
+  assertUsableUpload(upload, expected, what);
   await tx.execute(sql`UPDATE "Upload" SET "consumedAt" = now() WHERE id = ${id}::uuid`);
-  return { key: upload.storageKey, size: upload.size, sha256: upload.sha256 };
+  return { key: upload.storageKey, size: upload.size!, sha256: upload.sha256! };
 }
 
 /** What a PUT to an upload URL needs to know about its upload. */

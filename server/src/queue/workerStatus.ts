@@ -1,4 +1,4 @@
-import { sql, type SqlClient } from '../db/sql.ts';
+import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 
 /**
  * Sets IDLE/BUILDING from the builds a worker actually holds. DRAINING and OFFLINE are left
@@ -15,18 +15,21 @@ export async function refreshWorkerStatus(tx: SqlClient, workerIds: (string | nu
 }
 
 /**
- * A worker's build ended: count the outcome (in SQL, never read-modify-write) and set its status
- * from what it still holds, in one statement.
+ * The UPDATE that settles a worker whose build ended: counts the outcome (in SQL, never
+ * read-modify-write) and sets its status from the builds it still holds. The ended build is
+ * left out by id, so the update is right also inside the statement that ends it (which cannot
+ * see its own change). `when` makes it conditional on the rest of that statement.
  */
-export async function settleWorkerAfterBuild(tx: SqlClient, workerId: string, outcome: 'completed' | 'failed'): Promise<void> {
+export function settleWorkerStep(workerId: string, endedBuildId: string, outcome: 'completed' | 'failed', when?: Sql): Sql {
   const completed = outcome === 'completed' ? 1 : 0;
-  await tx.execute(sql`
+  return sql`
     UPDATE "Worker" w SET
       "buildsCompleted" = w."buildsCompleted" + ${completed}::int,
       "buildsFailed" = w."buildsFailed" + ${1 - completed}::int,
       status = CASE
         WHEN w.status NOT IN ('IDLE', 'BUILDING') THEN w.status
-        WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
-        THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
-    WHERE w.id = ${workerId}::uuid`);
+        WHEN EXISTS (
+          SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING') AND b.id <> ${endedBuildId}::uuid
+        ) THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+    WHERE w.id = ${workerId}::uuid${when ? sql` AND ${when}` : sql``}`;
 }
