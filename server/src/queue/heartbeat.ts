@@ -1,12 +1,12 @@
 import type { Config } from '../config/config.ts';
-import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
-import { badInput, conflict, forbidden } from '../errors.ts';
-import { notifyList, publish } from '../events/publish.ts';
+import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
+import { badInput, conflict, forbidden, notFound } from '../errors.ts';
+import { notifyList, publish, type BusEvent } from '../events/publish.ts';
+import { recordTransition } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
-import { lockBuild } from './buildRows.ts';
-import { transition } from './transition.ts';
-import { refreshWorkerStatus } from './workerStatus.ts';
+import { LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
+import { transitionSteps } from './transition.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
 type WorkerPrincipal = Extract<Principal, { kind: 'worker' }>;
@@ -22,7 +22,8 @@ export interface HeartbeatResult {
 /**
  * A worker's sign of life, for itself and optionally for the build it runs: marks the worker
  * seen, starts an ASSIGNED build, records progress, tells it when its build was cancelled and
- * rotates its access token when close to expiry.
+ * rotates its access token when close to expiry. The beat is one statement; a rotation, when
+ * due, a second one.
  */
 export async function heartbeat(
   pool: SqlPool,
@@ -33,44 +34,68 @@ export async function heartbeat(
   const buildId = input.buildId ? assertId(input.buildId, 'buildId') : null;
   const progress = input.progress == null ? null : assertIntegerInRange(input.progress, 0, 100, 'progress');
   if (progress !== null && !buildId) throw badInput('progress needs a buildId');
-  return pool.transaction(async (tx) => {
-    // Locks are always taken build first, then worker (as completion and cancellation do), so
-    // concurrent calls about one worker cannot deadlock.
-    const cancelRequested = buildId ? await beatBuild(tx, worker.workerId, buildId, progress) : false;
-    const cameBack = await markSeen(tx, worker.workerId);
-    if (cameBack) await refreshWorkerStatus(tx, [worker.workerId]);
-    const rotated = await rotateTokenIfDue(tx, settings, worker);
-    return { buildId, cancelRequested, accessToken: rotated?.accessToken ?? null, expiresAt: rotated?.expiresAt ?? null };
-  });
+  const cancelRequested = buildId ? await beatBuild(pool, worker.workerId, buildId, progress) : await beatWorker(pool, worker.workerId);
+  const rotated = await rotateTokenIfDue(pool, settings, worker);
+  return { buildId, cancelRequested, accessToken: rotated?.accessToken ?? null, expiresAt: rotated?.expiresAt ?? null };
 }
 
-/** Returns true when an OFFLINE worker has come back. */
-async function markSeen(tx: SqlClient, workerId: string): Promise<boolean> {
-  const [row] = await tx.query<{ wasOffline: boolean }>(sql`
-    WITH before AS (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE)
-    UPDATE "Worker" w SET "lastSeenAt" = now(),
-      status = CASE WHEN before.status = 'OFFLINE' THEN 'IDLE'::"WorkerStatus" ELSE before.status END
-    FROM before WHERE w.id = before.id
-    RETURNING before.status = 'OFFLINE' AS "wasOffline"`);
-  if (row?.wasOffline) await publish(tx, { topic: 'workerUpdated', workerId });
-  return row?.wasOffline ?? false;
+/**
+ * The CTEs that mark the worker seen when `when` holds; an OFFLINE worker coming back gets its
+ * status from the builds it holds and is announced.
+ */
+function seenSteps(workerId: string, when: Sql): Sql {
+  return sql`
+    seen AS (
+      UPDATE "Worker" w SET "lastSeenAt" = now(), status = CASE
+        WHEN before.status <> 'OFFLINE' THEN before.status
+        WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
+        THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+      FROM (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE) before
+      WHERE w.id = before.id AND ${when}
+      RETURNING before.status = 'OFFLINE' AS "wasOffline"
+    ), "cameBack" AS (
+      SELECT ${notifyList([{ topic: 'workerUpdated', workerId }])} FROM seen WHERE "wasOffline"
+    )`;
 }
 
-async function beatBuild(tx: SqlClient, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
-  const build = await lockBuild(tx, buildId);
+async function beatWorker(pool: SqlPool, workerId: string): Promise<boolean> {
+  await pool.query(sql`WITH ${seenSteps(workerId, sql`true`)} SELECT (SELECT count(*) FROM "cameBack")::int AS "cameBack"`);
+  return false;
+}
+
+/**
+ * One statement: the build is locked first (then the worker, the order every transition uses),
+ * an ASSIGNED build of this worker starts, a BUILDING one records the beat, and the worker is
+ * marked seen, each only when its guard holds; the locked row then says what failed, if anything.
+ */
+async function beatBuild(pool: SqlPool, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
+  const beat = sql`"lastHeartbeatAt" = now()${progress === null ? sql`` : sql`, progress = ${progress}::int`}`;
+  const building: BusEvent[] = [{ topic: 'buildUpdated', buildId, status: 'BUILDING' }];
+  const start = { to: 'BUILDING' as const, actor: `worker:${workerId}`, reason: 'started', set: sql`"startedAt" = now(), ${beat}` };
+  const [row] = await pool.query<Partial<LockedBuild> & { started: number }>(sql`
+    WITH build AS (
+      SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
+    ), mine AS (
+      SELECT * FROM build WHERE "workerId" = ${workerId}::uuid
+    ), assigned AS (
+      SELECT * FROM mine WHERE status = 'ASSIGNED'
+    ), ${transitionSteps(sql`assigned`, start, building)},
+    beat AS (
+      UPDATE "Build" b SET ${beat} FROM mine WHERE b.id = mine.id AND mine.status = 'BUILDING' RETURNING b.id
+    ), progressed AS (
+      -- Progress is news for the console.
+      SELECT ${progress === null ? sql`1` : notifyList(building)} FROM beat
+    ), ${seenSteps(workerId, sql`EXISTS (SELECT 1 FROM mine WHERE status IN ('ASSIGNED', 'BUILDING', 'CANCELLED'))`)}
+    SELECT build.*, (SELECT count(*) FROM notified)::int AS started, (SELECT count(*) FROM progressed)::int AS progressed,
+      (SELECT count(*) FROM "cameBack")::int AS "cameBack"
+    FROM (SELECT) one LEFT JOIN build ON true`);
+  if (!row.id) throw notFound('Build');
+  const build = row as LockedBuild;
   if (build.workerId !== workerId) throw forbidden('This build is not assigned to this worker');
   // A cancelled build is not an error for its worker: the answer tells it to stop.
   if (build.status === 'CANCELLED') return true;
   if (build.status !== 'ASSIGNED' && build.status !== 'BUILDING') throw conflict(`The build is ${build.status}`, { status: build.status });
-  const beat = sql`"lastHeartbeatAt" = now()${progress === null ? sql`` : sql`, progress = ${progress}::int`}`;
-  if (build.status === 'ASSIGNED') {
-    await transition(tx, build, { to: 'BUILDING', actor: `worker:${workerId}`, reason: 'started', set: sql`"startedAt" = now(), ${beat}` });
-    return false;
-  }
-  // The row is locked and checked above: the update cannot miss. Progress is news for the console.
-  await tx.query(sql`
-    WITH beat AS (UPDATE "Build" SET ${beat} WHERE id = ${buildId}::uuid)
-    SELECT ${progress === null ? sql`1` : notifyList([{ topic: 'buildUpdated', buildId, status: 'BUILDING' }])}`);
+  if (row.started === 1) recordTransition('ASSIGNED', 'BUILDING');
   return false;
 }
 
@@ -79,19 +104,19 @@ async function beatBuild(tx: SqlClient, workerId: string, buildId: string, progr
  * requests already in flight succeed. The WHERE on the current hash makes two concurrent
  * heartbeats rotate once.
  */
-async function rotateTokenIfDue(tx: SqlClient, settings: TokenSettings, worker: WorkerPrincipal) {
+async function rotateTokenIfDue(db: SqlClient, settings: TokenSettings, worker: WorkerPrincipal) {
   if (worker.usingPreviousToken) return null;
   const remainingMs = worker.tokenExpiresAt.getTime() - Date.now();
   if (remainingMs > (settings.workerTokenTtlSeconds * 1000) / 3) return null;
   const issued = issueWorkerToken(worker.workerId, settings);
   const previousValidUntil = new Date(Math.min(Date.now() + settings.workerTokenGraceSeconds * 1000, worker.tokenExpiresAt.getTime()));
-  const count = await tx.execute(sql`
+  const count = await db.execute(sql`
     UPDATE "Worker" SET "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt},
       "previousTokenHash" = ${worker.tokenHash}, "previousTokenValidUntil" = ${previousValidUntil}
     WHERE id = ${worker.workerId}::uuid AND "tokenHash" = ${worker.tokenHash}`);
   if (count !== 1) return null;
   // The old token now lives only for the grace period: other processes must not trust it longer.
-  await publish(tx, { topic: 'credentialsChanged', workerId: worker.workerId });
+  await publish(db, { topic: 'credentialsChanged', workerId: worker.workerId });
   return issued;
 }
 
