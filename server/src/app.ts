@@ -60,7 +60,7 @@ export function buildApp(config: Config, log: Logger) {
     const storage = createLocalDiskStorage(path.resolve(config.dataDir, 'artifacts'));
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
-    bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, log);
+    bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
     const services = { config, storage, signer, log, bus };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });

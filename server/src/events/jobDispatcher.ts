@@ -1,6 +1,6 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.ts';
+import { sql, type SqlPool } from '../db/sql.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import type { LocalEvent, PostgresEventTarget } from './postgresEventTarget.ts';
 
@@ -31,15 +31,17 @@ const RECHECK_MS = 300;
 export class JobDispatcher {
   #waiters = new Set<Waiter>();
   #rechecks = new Map<Platform, NodeJS.Timeout>();
+  /** Builds announced since the last dispatch, per platform: a burst costs one idle-worker query. */
+  #announced = new Map<Platform, string[]>();
 
   constructor(
-    private readonly db: Database,
+    private readonly pool: SqlPool,
     events: PostgresEventTarget,
     private readonly log: Logger,
   ) {
     events.addEventListener('jobAvailable', (event) => {
       const job = (event as CustomEvent<Extract<LocalEvent, { topic: 'jobAvailable' }>>).detail;
-      void this.#wake(job.platform, 1, job.buildId);
+      this.#announce(job.platform, job.buildId);
     });
     events.addEventListener('resync', () => void this.#resync());
   }
@@ -63,14 +65,29 @@ export class JobDispatcher {
     this.#rechecks.clear();
   }
 
-  async #wake(platform: Platform, count: number, buildId: string | null): Promise<void> {
+  #announce(platform: Platform, buildId: string): void {
+    const announced = this.#announced.get(platform);
+    if (announced) {
+      announced.push(buildId);
+      return;
+    }
+    const buildIds = [buildId];
+    this.#announced.set(platform, buildIds);
+    setImmediate(() => {
+      this.#announced.delete(platform);
+      void this.#wake(platform, buildIds);
+    });
+  }
+
+  /** Wakes one idle worker per build (a null: a pending build not named). */
+  async #wake(platform: Platform, buildIds: (string | null)[]): Promise<void> {
     try {
-      const { chosen, deferred } = await this.#idleWaiters(platform, count);
+      const { chosen, deferred } = await this.#idleWaiters(platform, buildIds.length);
       const now = Date.now();
-      for (const waiter of chosen) {
+      chosen.forEach((waiter, index) => {
         waiter.lastWokenAt = now;
-        waiter.push({ platform, buildId });
-      }
+        waiter.push({ platform, buildId: buildIds[index] });
+      });
       // Look again soon when someone was woken (it may lose the race) or an idle worker had to wait.
       if (chosen.length > 0 || deferred) this.#scheduleRecheck(platform);
     } catch (error) {
@@ -85,10 +102,8 @@ export class JobDispatcher {
   async #idleWaiters(platform: Platform, count: number): Promise<{ chosen: Waiter[]; deferred: boolean }> {
     const candidates = [...this.#waiters].filter((waiter) => waiter.platforms.has(platform));
     if (candidates.length === 0) return { chosen: [], deferred: false };
-    const idle = await this.db.worker.findMany({
-      where: { id: { in: [...new Set(candidates.map((waiter) => waiter.workerId))] }, status: 'IDLE' },
-      select: { id: true },
-    });
+    const idle = await this.pool.query<{ id: string }>(sql`
+      SELECT id FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[]) AND status = 'IDLE'`);
     const idleIds = new Set(idle.map((worker) => worker.id));
     const now = Date.now();
     const chosen: Waiter[] = [];
@@ -120,8 +135,9 @@ export class JobDispatcher {
 
   async #recheck(platform: Platform): Promise<void> {
     try {
-      const pending = await this.db.build.count({ where: { status: 'PENDING', platform } });
-      if (pending > 0) await this.#wake(platform, pending, null);
+      const [{ pending }] = await this.pool.query<{ pending: number }>(sql`
+        SELECT count(*)::int AS pending FROM "Build" WHERE status = 'PENDING' AND platform = ${platform}::"Platform"`);
+      if (pending > 0) await this.#wake(platform, unnamed(pending, this.#waiters.size));
     } catch (error) {
       this.log.warn({ err: error, platform }, 'could not recheck pending builds');
     }
@@ -129,7 +145,14 @@ export class JobDispatcher {
 
   /** After the bus reconnects, events may have been missed: wake workers for whatever is pending. */
   async #resync(): Promise<void> {
-    const pending = await this.db.build.groupBy({ by: ['platform'], where: { status: 'PENDING' }, _count: true }).catch(() => []);
-    for (const group of pending) await this.#wake(group.platform, group._count, null);
+    const pending = await this.pool
+      .query<{ platform: Platform; count: number }>(sql`SELECT platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY platform`)
+      .catch(() => []);
+    for (const group of pending) await this.#wake(group.platform, unnamed(group.count, this.#waiters.size));
   }
+}
+
+/** Pending builds not named one by one: no more than there are waiters to wake. */
+function unnamed(pending: number, waiters: number): null[] {
+  return new Array<null>(Math.min(pending, waiters)).fill(null);
 }
