@@ -53,12 +53,14 @@ export interface SqlClient {
 }
 
 const statementNames = new Map<string, string>();
+/** Texts vary only by their fragments, so there are few; past this many, new ones go unprepared. */
+const MAX_PREPARED = 500;
 
 /** Statements are prepared by name, so PostgreSQL parses and plans each text once per connection. */
 function prepared(statement: Sql): pg.QueryConfig {
   const { text, values } = compile(statement);
   let name = statementNames.get(text);
-  if (!name) {
+  if (!name && statementNames.size < MAX_PREPARED) {
     name = `fa_${statementNames.size + 1}`;
     statementNames.set(text, name);
   }
@@ -83,7 +85,7 @@ export class SqlPool implements SqlClient {
   readonly pool: pg.Pool;
 
   constructor(url: string, size: number) {
-    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000, options: process.env.PLANMODE ?? undefined });
+    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000 });
   }
 
   async query<Row>(statement: Sql): Promise<Row[]> {

@@ -146,7 +146,9 @@ export class JobDispatcher {
   /** After the bus reconnects, events may have been missed: wake workers for whatever is pending. */
   async #resync(): Promise<void> {
     const pending = await this.pool
-      .query<{ platform: Platform; count: number }>(sql`SELECT platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY platform`)
+      .query<{ platform: Platform; count: number }>(
+        sql`SELECT platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY platform`,
+      )
       .catch(() => []);
     for (const group of pending) await this.#wake(group.platform, unnamed(group.count, this.#waiters.size));
   }

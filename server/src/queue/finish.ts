@@ -48,7 +48,11 @@ export async function completeBuild(
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   assertOwnActiveBuild(build, workerId);
-  assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, { kind: 'RESULT', createdByWorkerId: workerId, buildId }, 'resultUploadId');
+  assertUsableUpload(
+    row.kind ? (row as LockedUpload) : undefined,
+    { kind: 'RESULT', createdByWorkerId: workerId, buildId },
+    'resultUploadId',
+  );
   if (row.changed !== 1) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
   if (build.certsKey !== null) await purgeFinishedCerts(pool, storage, [buildId]);

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.ts';
-import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
+import { sql, type Sql, type SqlPool } from '../db/sql.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
-import { notifyList, publish, type BusEvent } from '../events/publish.ts';
+import { notifyList, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
@@ -104,20 +104,22 @@ async function beatBuild(pool: SqlPool, workerId: string, buildId: string, progr
  * requests already in flight succeed. The WHERE on the current hash makes two concurrent
  * heartbeats rotate once.
  */
-async function rotateTokenIfDue(db: SqlClient, settings: TokenSettings, worker: WorkerPrincipal) {
+async function rotateTokenIfDue(pool: SqlPool, settings: TokenSettings, worker: WorkerPrincipal) {
   if (worker.usingPreviousToken) return null;
   const remainingMs = worker.tokenExpiresAt.getTime() - Date.now();
   if (remainingMs > (settings.workerTokenTtlSeconds * 1000) / 3) return null;
   const issued = issueWorkerToken(worker.workerId, settings);
   const previousValidUntil = new Date(Math.min(Date.now() + settings.workerTokenGraceSeconds * 1000, worker.tokenExpiresAt.getTime()));
-  const count = await db.execute(sql`
-    UPDATE "Worker" SET "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt},
-      "previousTokenHash" = ${worker.tokenHash}, "previousTokenValidUntil" = ${previousValidUntil}
-    WHERE id = ${worker.workerId}::uuid AND "tokenHash" = ${worker.tokenHash}`);
-  if (count !== 1) return null;
   // The old token now lives only for the grace period: other processes must not trust it longer.
-  await publish(db, { topic: 'credentialsChanged', workerId: worker.workerId });
-  return issued;
+  const rotated = await pool.query(sql`
+    WITH rotated AS (
+      UPDATE "Worker" SET "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt},
+        "previousTokenHash" = ${worker.tokenHash}, "previousTokenValidUntil" = ${previousValidUntil}
+      WHERE id = ${worker.workerId}::uuid AND "tokenHash" = ${worker.tokenHash}
+      RETURNING id
+    )
+    SELECT ${notifyList([{ topic: 'credentialsChanged', workerId: worker.workerId }])} FROM rotated`);
+  return rotated.length === 1 ? issued : null;
 }
 
 export function issueWorkerToken(workerId: string, settings: Pick<Config, 'workerTokenTtlSeconds'>) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
-import type { Platform } from '../generated/prisma/enums.ts';
+import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
@@ -102,19 +102,8 @@ async function findByIdempotencyKey(db: SqlClient, submittedById: string, idempo
   return build?.id;
 }
 
-interface RetriedBuild {
-  status: (typeof FINISHED_STATUSES)[number] | 'PENDING' | 'ASSIGNED' | 'BUILDING';
-  platform: Platform;
-  priority: number;
-  metadata: object;
-  maxAttempts: number;
-  timeoutSeconds: number;
-  heartbeatTimeoutSeconds: number;
-  sourceKey: string;
-  sourceSize: string;
-  sourceSha256: string;
-  certsSha256: string | null;
-}
+/** What a retry copies from the finished build, and what it checks. */
+type RetriedBuild = Omit<NewBuild, 'idempotencyKey' | 'certs' | 'retryOfId'> & { status: BuildStatus; certsSha256: string | null };
 
 /**
  * A new PENDING build of the same inputs, linked to the finished one; returns its id.

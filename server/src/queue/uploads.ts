@@ -76,7 +76,11 @@ export const LOCKED_UPLOAD_COLUMNS = sql`kind, "createdById", "createdByWorkerId
 type ExpectedUpload = { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string };
 
 /** Names what makes an upload unusable for the caller: missing, someone else's, the wrong kind, empty or used. */
-export function assertUsableUpload(upload: LockedUpload | undefined, expected: ExpectedUpload, what: string): asserts upload is LockedUpload {
+export function assertUsableUpload(
+  upload: LockedUpload | undefined,
+  expected: ExpectedUpload,
+  what: string,
+): asserts upload is LockedUpload {
   if (!upload) throw notFound('Upload');
   const ownedByCaller =
     (expected.createdById === undefined || upload.createdById === expected.createdById) &&
