@@ -170,6 +170,33 @@ describe('workers act only on their own builds', () => {
     expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
   });
 
+  it('refuses completion with a result upload it may not use, names the problem, and changes nothing', async () => {
+    await submitBuild(server, submitter);
+    await submitBuild(server, submitter);
+    const worker = await registerWorker(server, workerKey, { name: 'finisher' });
+    const neighbour = await registerWorker(server, workerKey, { name: 'neighbour' });
+    const build = (await claim(server, worker.token))!;
+    const neighbourBuild = (await claim(server, neighbour.token))!;
+    const neighbourResult = await upload(server, neighbour.token, 'RESULT', Buffer.from('theirs'), neighbourBuild.id);
+    const noBytes = expectData(await createUpload(server, worker.token, { kind: 'RESULT', filename: 'r', size: 5, buildId: build.id }))
+      .createUpload.id;
+    const source = await upload(server, submitter, 'SOURCE', Buffer.from('source'));
+    const cases: [string, string][] = [
+      [neighbourResult, 'FORBIDDEN'],
+      [source, 'FORBIDDEN'],
+      [noBytes, 'BAD_USER_INPUT'],
+      [crypto.randomUUID(), 'NOT_FOUND'],
+      ['not-a-uuid', 'BAD_USER_INPUT'],
+    ];
+    for (const [resultUploadId, code] of cases)
+      await expectRefused(() => completeBuild(server, worker.token, build.id, resultUploadId), code);
+    const consumed = await adminQuery(database.url, `SELECT id FROM "Upload" WHERE "consumedAt" IS NOT NULL AND id = ANY($1::uuid[])`, [
+      [neighbourResult, noBytes, source],
+    ]);
+    expect(consumed).toEqual([]);
+    expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
+  });
+
   it('answers transitions that do not apply with CONFLICT and changes nothing', async () => {
     const build = await submitBuild(server, submitter);
     const worker = await registerWorker(server, workerKey);
