@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
 import { LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { transitionSteps } from './transition.ts';
+import { heldBuildsStatus } from './workerStatus.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
 type WorkerPrincipal = Extract<Principal, { kind: 'worker' }>;
@@ -46,10 +47,8 @@ export async function heartbeat(
 function seenSteps(workerId: string, when: Sql): Sql {
   return sql`
     seen AS (
-      UPDATE "Worker" w SET "lastSeenAt" = now(), status = CASE
-        WHEN before.status <> 'OFFLINE' THEN before.status
-        WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
-        THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+      UPDATE "Worker" w SET "lastSeenAt" = now(),
+        status = CASE WHEN before.status <> 'OFFLINE' THEN before.status ELSE ${heldBuildsStatus()} END
       FROM (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE) before
       WHERE w.id = before.id AND ${when}
       RETURNING before.status = 'OFFLINE' AS "wasOffline"

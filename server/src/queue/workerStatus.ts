@@ -1,6 +1,16 @@
 import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 
 /**
+ * BUILDING when the worker row `w` holds an ASSIGNED or BUILDING build (other than `ended`, one
+ * the same statement finishes and so still sees as running), else IDLE.
+ */
+export function heldBuildsStatus(ended?: string): Sql {
+  return sql`CASE WHEN EXISTS (
+      SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING')${ended ? sql` AND b.id <> ${ended}::uuid` : sql``}
+    ) THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END`;
+}
+
+/**
  * Sets IDLE/BUILDING from the builds a worker actually holds. DRAINING and OFFLINE are left
  * alone: only an admin or the offline scan changes those.
  */
@@ -8,9 +18,7 @@ export async function refreshWorkerStatus(tx: SqlClient, workerIds: (string | nu
   const ids = [...new Set(workerIds.filter((id): id is string => id !== null))];
   if (ids.length === 0) return;
   await tx.execute(sql`
-    UPDATE "Worker" w SET status = CASE
-      WHEN EXISTS (SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING'))
-      THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+    UPDATE "Worker" w SET status = ${heldBuildsStatus()}
     WHERE w.id = ANY(${ids}::uuid[]) AND w.status IN ('IDLE', 'BUILDING')`);
 }
 
@@ -26,10 +34,6 @@ export function settleWorkerStep(workerId: string, endedBuildId: string, outcome
     UPDATE "Worker" w SET
       "buildsCompleted" = w."buildsCompleted" + ${completed}::int,
       "buildsFailed" = w."buildsFailed" + ${1 - completed}::int,
-      status = CASE
-        WHEN w.status NOT IN ('IDLE', 'BUILDING') THEN w.status
-        WHEN EXISTS (
-          SELECT 1 FROM "Build" b WHERE b."workerId" = w.id AND b.status IN ('ASSIGNED', 'BUILDING') AND b.id <> ${endedBuildId}::uuid
-        ) THEN 'BUILDING'::"WorkerStatus" ELSE 'IDLE'::"WorkerStatus" END
+      status = CASE WHEN w.status NOT IN ('IDLE', 'BUILDING') THEN w.status ELSE ${heldBuildsStatus(endedBuildId)} END
     WHERE w.id = ${workerId}::uuid${when ? sql` AND ${when}` : sql``}`;
 }
