@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { claim, createApiKey, failBuild, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
+import { cancelBuild, claim, createApiKey, failBuild, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
 import { expectData } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
 
@@ -43,5 +43,44 @@ it(`claimBuild gives each of ${BUILDS} pending builds to exactly one of ${CLAIME
   expect(counts).toEqual([{ status: 'FAILED', n: BUILDS }]);
   const assignedEvents = await adminQuery(database.url, `SELECT count(*)::int AS n FROM "BuildEvent" WHERE "toStatus" = 'ASSIGNED'`);
   expect(assignedEvents[0].n).toBe(BUILDS);
+  const workersLeft = await adminQuery(database.url, `SELECT status, "activeBuilds", count(*)::int AS n FROM "Worker" GROUP BY 1, 2`);
+  expect(workersLeft).toEqual([{ status: 'IDLE', activeBuilds: 0, n: CLAIMERS }]);
   console.log(`exactly-once: ${BUILDS} builds, ${CLAIMERS} workers, ${claimedBy.size} claimed once, 0 twice, 0 left pending`);
+});
+
+it("holds a worker's concurrency against its own parallel claims, and its running count follows its builds", async () => {
+  const submitter = await createApiKey(server, 'SUBMITTER');
+  const workerKey = await createApiKey(server, 'WORKER');
+  await Promise.all(Array.from({ length: 12 }, () => submitBuild(server, submitter.secret, { source: Buffer.from('src') })));
+  const worker = await registerWorker(server, workerKey.secret, { name: 'three at a time', platforms: ['ANDROID'] });
+  // No API sets a worker's concurrency; the test sets it in the database.
+  await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = 3 WHERE id = $1`, [worker.workerId]);
+  const workerRow = async () =>
+    (await adminQuery(database.url, `SELECT status, "activeBuilds" FROM "Worker" WHERE id = $1`, [worker.workerId]))[0];
+  const claimAtOnce = async (count: number) =>
+    (await Promise.all(Array.from({ length: count }, () => claim(server, worker.token)))).filter((build) => build !== null);
+
+  const first = await claimAtOnce(10);
+  expect(first).toHaveLength(3);
+  expect(await workerRow()).toEqual({ status: 'BUILDING', activeBuilds: 3 });
+
+  expectData(await failBuild(server, worker.token, first[0]!.id, { message: 'broke', retryable: false }));
+  expectData(await cancelBuild(server, server.adminKey, first[1]!.id));
+  expect(await workerRow()).toEqual({ status: 'BUILDING', activeBuilds: 1 });
+
+  const second = await claimAtOnce(10);
+  expect(second).toHaveLength(2);
+  const held = await adminQuery(
+    database.url,
+    `SELECT count(*)::int AS n FROM "Build" WHERE "workerId" = $1 AND status IN ('ASSIGNED', 'BUILDING')`,
+    [worker.workerId],
+  );
+  expect(held[0].n).toBe(3);
+  expect(await workerRow()).toEqual({ status: 'BUILDING', activeBuilds: 3 });
+
+  // A retryable failure sends the build back to the queue: it stops counting for the worker.
+  for (const build of [first[2]!, ...second]) {
+    expectData(await failBuild(server, worker.token, build.id, { message: 'flaky', retryable: true }));
+  }
+  expect(await workerRow()).toEqual({ status: 'IDLE', activeBuilds: 0 });
 });

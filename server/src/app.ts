@@ -49,7 +49,7 @@ export function buildApp(config: Config, log: Logger) {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
     const databaseUrl = config.databaseUrl ?? embedded!.url;
     await migrate(databaseUrl, log);
-    const { db, pool } = openDatabase(databaseUrl, config.dbPoolSize);
+    const { db, pool } = openDatabase(databaseUrl, config);
     const admin = await ensureAdminKey(db, {
       configuredKey: config.adminKey,
       dataDir: config.dataDir,

@@ -10,7 +10,7 @@ export function createClient(key: string) {
   return new Client({
     url: '/graphql',
     exchanges: [cacheExchange, fetchExchange],
-    fetchOptions: () => ({ headers: key ? { authorization: `Bearer ${key}` } : {} }),
+    fetchOptions: () => ({ headers: key ? { authorization: `Bearer ${key}` } : undefined }),
     requestPolicy: 'cache-and-network',
   });
 }

@@ -2,6 +2,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { requestContext } from '../http/requestContext.ts';
 import { SqlPool } from './sql.ts';
+import type { Config } from '../config/config.ts';
 
 /** Counts Prisma operations per request, so the request log shows an N+1 at once. */
 function countOperations(client: PrismaClient) {
@@ -26,8 +27,8 @@ let client: Database | undefined;
 let pool: SqlPool | undefined;
 
 /** Opens the process-wide pool and the Prisma client on it; domain functions receive them as arguments. */
-export function openDatabase(url: string, poolSize: number): { db: Database; pool: SqlPool } {
-  pool = new SqlPool(url, poolSize);
+export function openDatabase(url: string, settings: Pick<Config, 'dbPoolSize' | 'statementTimeoutMs'>): { db: Database; pool: SqlPool } {
+  pool = new SqlPool(url, { size: settings.dbPoolSize, statementTimeoutMs: settings.statementTimeoutMs });
   client = countOperations(new PrismaClient({ adapter: new PrismaPg(pool.pool) }));
   return { db: client, pool };
 }

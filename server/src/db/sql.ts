@@ -84,8 +84,14 @@ class Connection implements SqlClient {
 export class SqlPool implements SqlClient {
   readonly pool: pg.Pool;
 
-  constructor(url: string, size: number) {
-    this.pool = new pg.Pool({ connectionString: url, max: size, connectionTimeoutMillis: 10_000 });
+  /** `statementTimeoutMs` bounds every statement, so a stuck lock wait fails instead of piling up requests. */
+  constructor(url: string, options: { size: number; statementTimeoutMs: number }) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.size,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: options.statementTimeoutMs,
+    });
   }
 
   async query<Row>(statement: Sql): Promise<Row[]> {
@@ -96,16 +102,12 @@ export class SqlPool implements SqlClient {
     return (await this.pool.query(prepared(statement))).rowCount ?? 0;
   }
 
-  /**
-   * Runs `work` in a transaction on one connection: committed when it resolves, rolled back when
-   * it throws. With a timeout, every statement in it is cancelled past that many milliseconds.
-   */
-  async transaction<T>(work: (tx: SqlClient) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      // One round trip: BEGIN and the timeout go as one simple-protocol query.
-      await client.query(options.timeoutMs ? `BEGIN; SET LOCAL statement_timeout = ${Math.ceil(options.timeoutMs)}` : 'BEGIN');
+      await client.query('BEGIN');
       const result = await work(new Connection(client));
       await client.query('COMMIT');
       return result;

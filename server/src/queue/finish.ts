@@ -6,12 +6,12 @@ import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, lockBuild, type LockedBuild
 import { requeueOrFail, transition, transitionSteps } from './transition.ts';
 import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
-import { refreshWorkerStatus, settleWorkerStep } from './workerStatus.ts';
+import { countOutcomeStep } from './workerStatus.ts';
 
 /**
  * The worker finished the build and uploaded its result. One statement: the build and the upload
  * are locked, and the upload consumed, the build completed, its timeline row written, its events
- * raised and its worker settled only if every check holds; the checks are then read back from
+ * raised and the worker's outcome counted only if every check holds; the checks are then read back from
  * the locked rows to say which one failed.
  */
 export async function completeBuild(
@@ -42,7 +42,7 @@ export async function completeBuild(
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
     ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])},
-    settled AS (${settleWorkerStep(workerId, buildId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
+    counted AS (${countOutcomeStep(workerId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
     SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN upload ON true`);
   if (!row.id) throw notFound('Build');
@@ -73,7 +73,7 @@ export async function failBuild(
     const actor = `worker:${workerId}`;
     if (input.retryable) await requeueOrFail(tx, build, actor, message);
     else await transition(tx, build, { to: 'FAILED', actor, reason: message, set: sql`"finishedAt" = now(), "errorMessage" = ${message}` });
-    await tx.execute(settleWorkerStep(workerId, buildId, 'failed'));
+    await tx.execute(countOutcomeStep(workerId, 'failed'));
     return build.certsKey !== null;
   });
   if (hadCerts) await purgeFinishedCerts(pool, storage, [buildId]);
@@ -92,7 +92,6 @@ export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: 
       reason: reason ? assertText(reason, 1000, 'reason') : 'cancelled',
       set: sql`"finishedAt" = now(), "cancelRequestedAt" = now()`,
     });
-    await refreshWorkerStatus(tx, [build.workerId]);
     return build.certsKey !== null;
   });
   if (hadCerts) await purgeFinishedCerts(pool, storage, [buildId]);

@@ -7,7 +7,7 @@ import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
 import { LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { transitionSteps } from './transition.ts';
-import { heldBuildsStatus } from './workerStatus.ts';
+import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
 type WorkerPrincipal = Extract<Principal, { kind: 'worker' }>;
@@ -48,7 +48,7 @@ function seenSteps(workerId: string, when: Sql): Sql {
   return sql`
     seen AS (
       UPDATE "Worker" w SET "lastSeenAt" = now(),
-        status = CASE WHEN before.status <> 'OFFLINE' THEN before.status ELSE ${heldBuildsStatus()} END
+        status = CASE WHEN before.status <> 'OFFLINE' THEN before.status ELSE ${RETURNING_WORKER_STATUS} END
       FROM (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE) before
       WHERE w.id = before.id AND ${when}
       RETURNING before.status = 'OFFLINE' AS "wasOffline"

@@ -1,13 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { sql, type SqlPool } from '../db/sql.ts';
+import { sql, type Sql, type SqlPool } from '../db/sql.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { publish } from '../events/publish.ts';
 import { lockBuild } from './buildRows.ts';
 import { purgeFinishedCerts } from './finish.ts';
 import { requeueOrFail, transition } from './transition.ts';
 import { releaseBuilds } from './workers.ts';
-import { refreshWorkerStatus } from './workerStatus.ts';
 
 type RescueSettings = Pick<Config, 'rescueIntervalSeconds' | 'workerOfflineSeconds'>;
 
@@ -27,21 +26,27 @@ export async function rescuePass(pool: SqlPool, storage: ObjectStorage, settings
   return { lostHeartbeat, timedOut, offline, certsPurged, uploadsExpired };
 }
 
+/**
+ * The ids of a batch of builds locked by `lockedBuilds`, sorted by worker. Each transition then
+ * locks its build's worker (the trigger counting a worker's builds), so batches take worker locks
+ * in one order and two processes' rescue passes cannot deadlock on them.
+ */
+function inWorkerOrder(lockedBuilds: Sql): Sql {
+  return sql`SELECT id FROM (${lockedBuilds}) locked ORDER BY "workerId"`;
+}
+
 /** Builds whose worker stopped heartbeating go back to the queue (or fail, out of attempts). */
 async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
   return pool.transaction(async (tx) => {
-    const stale = await tx.query<{ id: string }>(sql`
-      SELECT id FROM "Build"
+    const stale = await tx.query<{ id: string }>(inWorkerOrder(sql`
+      SELECT id, "workerId" FROM "Build"
       WHERE status IN ('ASSIGNED', 'BUILDING')
         AND "lastHeartbeatAt" < now() - make_interval(secs => "heartbeatTimeoutSeconds")
-      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`);
-    const workerIds: (string | null)[] = [];
+      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`));
     for (const { id } of stale) {
       const build = await lockBuild(tx, id);
-      workerIds.push(build.workerId);
       await requeueOrFail(tx, build, 'system', 'heartbeat timed out');
     }
-    await refreshWorkerStatus(tx, workerIds);
     return stale.length;
   });
 }
@@ -49,14 +54,12 @@ async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
 /** Builds running past their timeoutSeconds fail; they are not retried. */
 async function failTimedOutBuilds(pool: SqlPool): Promise<number> {
   return pool.transaction(async (tx) => {
-    const late = await tx.query<{ id: string }>(sql`
-      SELECT id FROM "Build"
+    const late = await tx.query<{ id: string }>(inWorkerOrder(sql`
+      SELECT id, "workerId" FROM "Build"
       WHERE status = 'BUILDING' AND "startedAt" < now() - make_interval(secs => "timeoutSeconds")
-      ORDER BY "startedAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`);
-    const workerIds: (string | null)[] = [];
+      ORDER BY "startedAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`));
     for (const { id } of late) {
       const build = await lockBuild(tx, id);
-      workerIds.push(build.workerId);
       await transition(tx, build, {
         to: 'FAILED',
         actor: 'system',
@@ -65,7 +68,6 @@ async function failTimedOutBuilds(pool: SqlPool): Promise<number> {
       });
       if (build.workerId) await publish(tx, { topic: 'workerEvents', workerId: build.workerId, kind: 'CANCEL_BUILD', buildId: id });
     }
-    await refreshWorkerStatus(tx, workerIds);
     return late.length;
   });
 }

@@ -7,6 +7,7 @@ import { ACTIVE_STATUSES, lockBuild } from './buildRows.ts';
 import { issueWorkerToken } from './heartbeat.ts';
 import { requeueOrFail } from './transition.ts';
 import { assertId, assertJsonObject, assertText } from './validate.ts';
+import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 
 export interface RegisterWorkerInput {
   name: string;
@@ -42,12 +43,12 @@ export async function registerWorker(
     if (existing?.revokedAt) throw forbidden('This worker has been revoked; register it under a new id');
     if (existing) {
       await tx.execute(sql`
-        UPDATE "Worker" SET name = ${name}, platforms = ${platforms}::"Platform"[], capabilities = ${capabilities}::jsonb,
+        UPDATE "Worker" w SET name = ${name}, platforms = ${platforms}::"Platform"[], capabilities = ${capabilities}::jsonb,
           "previousTokenHash" = "tokenHash",
           "previousTokenValidUntil" = CASE WHEN "tokenHash" IS NULL THEN NULL ELSE ${graceUntil}::timestamptz END,
           "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt}, "lastSeenAt" = now(),
-          status = CASE WHEN status = 'OFFLINE' THEN 'IDLE'::"WorkerStatus" ELSE status END
-        WHERE id = ${workerId}::uuid`);
+          status = CASE WHEN w.status = 'OFFLINE' THEN ${RETURNING_WORKER_STATUS} ELSE w.status END
+        WHERE w.id = ${workerId}::uuid`);
     } else {
       await tx.execute(sql`
         INSERT INTO "Worker" (id, name, platforms, capabilities, "tokenHash", "tokenExpiresAt", "registeredById")
@@ -107,10 +108,13 @@ export async function revokeWorker(pool: SqlPool, actor: string, id: string): Pr
   });
 }
 
-/** Requeues (or fails, when out of attempts) every build the worker holds. */
+/**
+ * Requeues (or fails, when out of attempts) every build the worker holds. All of them are locked
+ * before the first transition locks the worker, the order every transaction uses.
+ */
 export async function releaseBuilds(tx: SqlClient, workerId: string, actor: string, reason: string): Promise<number> {
   const held = await tx.query<{ id: string }>(sql`
-    SELECT id FROM "Build" WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING')`);
+    SELECT id FROM "Build" WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING') FOR UPDATE`);
   for (const { id } of held) {
     const build = await lockBuild(tx, id);
     if (build.workerId === workerId && ACTIVE_STATUSES.includes(build.status)) await requeueOrFail(tx, build, actor, reason);

@@ -60,7 +60,6 @@ builder.mutationFields((t) => ({
       const buildId = await claimBuild(sqlPool(), {
         workerId: callingWorker(ctx).workerId,
         platforms: args.platforms,
-        timeoutMs: ctx.services.config.claimTimeoutMs,
       });
       return buildId ? database().build.findUnique({ ...query, where: { id: buildId } }) : null;
     },

@@ -1144,6 +1144,7 @@ export const WorkerScalarFieldEnum = {
   lastSeenAt: 'lastSeenAt',
   buildsCompleted: 'buildsCompleted',
   buildsFailed: 'buildsFailed',
+  activeBuilds: 'activeBuilds',
   registeredAt: 'registeredAt',
   revokedAt: 'revokedAt',
   registeredById: 'registeredById'

@@ -166,6 +166,7 @@ export const WorkerScalarFieldEnum = {
   lastSeenAt: 'lastSeenAt',
   buildsCompleted: 'buildsCompleted',
   buildsFailed: 'buildsFailed',
+  activeBuilds: 'activeBuilds',
   registeredAt: 'registeredAt',
   revokedAt: 'revokedAt',
   registeredById: 'registeredById'

@@ -30,12 +30,14 @@ export type WorkerAvgAggregateOutputType = {
   maxConcurrentBuilds: number | null
   buildsCompleted: number | null
   buildsFailed: number | null
+  activeBuilds: number | null
 }
 
 export type WorkerSumAggregateOutputType = {
   maxConcurrentBuilds: number | null
   buildsCompleted: number | null
   buildsFailed: number | null
+  activeBuilds: number | null
 }
 
 export type WorkerMinAggregateOutputType = {
@@ -50,6 +52,7 @@ export type WorkerMinAggregateOutputType = {
   lastSeenAt: Date | null
   buildsCompleted: number | null
   buildsFailed: number | null
+  activeBuilds: number | null
   registeredAt: Date | null
   revokedAt: Date | null
   registeredById: string | null
@@ -67,6 +70,7 @@ export type WorkerMaxAggregateOutputType = {
   lastSeenAt: Date | null
   buildsCompleted: number | null
   buildsFailed: number | null
+  activeBuilds: number | null
   registeredAt: Date | null
   revokedAt: Date | null
   registeredById: string | null
@@ -86,6 +90,7 @@ export type WorkerCountAggregateOutputType = {
   lastSeenAt: number
   buildsCompleted: number
   buildsFailed: number
+  activeBuilds: number
   registeredAt: number
   revokedAt: number
   registeredById: number
@@ -97,12 +102,14 @@ export type WorkerAvgAggregateInputType = {
   maxConcurrentBuilds?: true
   buildsCompleted?: true
   buildsFailed?: true
+  activeBuilds?: true
 }
 
 export type WorkerSumAggregateInputType = {
   maxConcurrentBuilds?: true
   buildsCompleted?: true
   buildsFailed?: true
+  activeBuilds?: true
 }
 
 export type WorkerMinAggregateInputType = {
@@ -117,6 +124,7 @@ export type WorkerMinAggregateInputType = {
   lastSeenAt?: true
   buildsCompleted?: true
   buildsFailed?: true
+  activeBuilds?: true
   registeredAt?: true
   revokedAt?: true
   registeredById?: true
@@ -134,6 +142,7 @@ export type WorkerMaxAggregateInputType = {
   lastSeenAt?: true
   buildsCompleted?: true
   buildsFailed?: true
+  activeBuilds?: true
   registeredAt?: true
   revokedAt?: true
   registeredById?: true
@@ -153,6 +162,7 @@ export type WorkerCountAggregateInputType = {
   lastSeenAt?: true
   buildsCompleted?: true
   buildsFailed?: true
+  activeBuilds?: true
   registeredAt?: true
   revokedAt?: true
   registeredById?: true
@@ -259,6 +269,7 @@ export type WorkerGroupByOutputType = {
   lastSeenAt: Date
   buildsCompleted: number
   buildsFailed: number
+  activeBuilds: number
   registeredAt: Date
   revokedAt: Date | null
   registeredById: string | null
@@ -301,6 +312,7 @@ export type WorkerWhereInput = {
   lastSeenAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   buildsCompleted?: Prisma.IntFilter<"Worker"> | number
   buildsFailed?: Prisma.IntFilter<"Worker"> | number
+  activeBuilds?: Prisma.IntFilter<"Worker"> | number
   registeredAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   registeredById?: Prisma.UuidNullableFilter<"Worker"> | string | null
@@ -323,6 +335,7 @@ export type WorkerOrderByWithRelationInput = {
   lastSeenAt?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   registeredById?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -348,6 +361,7 @@ export type WorkerWhereUniqueInput = Prisma.AtLeast<{
   lastSeenAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   buildsCompleted?: Prisma.IntFilter<"Worker"> | number
   buildsFailed?: Prisma.IntFilter<"Worker"> | number
+  activeBuilds?: Prisma.IntFilter<"Worker"> | number
   registeredAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   registeredById?: Prisma.UuidNullableFilter<"Worker"> | string | null
@@ -370,6 +384,7 @@ export type WorkerOrderByWithAggregationInput = {
   lastSeenAt?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   registeredById?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -397,6 +412,7 @@ export type WorkerScalarWhereWithAggregatesInput = {
   lastSeenAt?: Prisma.DateTimeWithAggregatesFilter<"Worker"> | Date | string
   buildsCompleted?: Prisma.IntWithAggregatesFilter<"Worker"> | number
   buildsFailed?: Prisma.IntWithAggregatesFilter<"Worker"> | number
+  activeBuilds?: Prisma.IntWithAggregatesFilter<"Worker"> | number
   registeredAt?: Prisma.DateTimeWithAggregatesFilter<"Worker"> | Date | string
   revokedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Worker"> | Date | string | null
   registeredById?: Prisma.UuidNullableWithAggregatesFilter<"Worker"> | string | null
@@ -416,6 +432,7 @@ export type WorkerCreateInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredBy?: Prisma.ApiKeyCreateNestedOneWithoutWorkersInput
@@ -437,6 +454,7 @@ export type WorkerUncheckedCreateInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredById?: string | null
@@ -458,6 +476,7 @@ export type WorkerUpdateInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredBy?: Prisma.ApiKeyUpdateOneWithoutWorkersNestedInput
@@ -479,6 +498,7 @@ export type WorkerUncheckedUpdateInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -500,6 +520,7 @@ export type WorkerCreateManyInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredById?: string | null
@@ -519,6 +540,7 @@ export type WorkerUpdateManyMutationInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -537,6 +559,7 @@ export type WorkerUncheckedUpdateManyInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -569,6 +592,7 @@ export type WorkerCountOrderByAggregateInput = {
   lastSeenAt?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   registeredById?: Prisma.SortOrder
@@ -578,6 +602,7 @@ export type WorkerAvgOrderByAggregateInput = {
   maxConcurrentBuilds?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
 }
 
 export type WorkerMaxOrderByAggregateInput = {
@@ -592,6 +617,7 @@ export type WorkerMaxOrderByAggregateInput = {
   lastSeenAt?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   registeredById?: Prisma.SortOrder
@@ -609,6 +635,7 @@ export type WorkerMinOrderByAggregateInput = {
   lastSeenAt?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
   registeredAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
   registeredById?: Prisma.SortOrder
@@ -618,6 +645,7 @@ export type WorkerSumOrderByAggregateInput = {
   maxConcurrentBuilds?: Prisma.SortOrder
   buildsCompleted?: Prisma.SortOrder
   buildsFailed?: Prisma.SortOrder
+  activeBuilds?: Prisma.SortOrder
 }
 
 export type WorkerListRelationFilter = {
@@ -734,6 +762,7 @@ export type WorkerCreateWithoutBuildsInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredBy?: Prisma.ApiKeyCreateNestedOneWithoutWorkersInput
@@ -754,6 +783,7 @@ export type WorkerUncheckedCreateWithoutBuildsInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredById?: string | null
@@ -790,6 +820,7 @@ export type WorkerUpdateWithoutBuildsInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredBy?: Prisma.ApiKeyUpdateOneWithoutWorkersNestedInput
@@ -810,6 +841,7 @@ export type WorkerUncheckedUpdateWithoutBuildsInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -830,6 +862,7 @@ export type WorkerCreateWithoutRegisteredByInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   builds?: Prisma.BuildCreateNestedManyWithoutWorkerInput
@@ -850,6 +883,7 @@ export type WorkerUncheckedCreateWithoutRegisteredByInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   builds?: Prisma.BuildUncheckedCreateNestedManyWithoutWorkerInput
@@ -899,6 +933,7 @@ export type WorkerScalarWhereInput = {
   lastSeenAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   buildsCompleted?: Prisma.IntFilter<"Worker"> | number
   buildsFailed?: Prisma.IntFilter<"Worker"> | number
+  activeBuilds?: Prisma.IntFilter<"Worker"> | number
   registeredAt?: Prisma.DateTimeFilter<"Worker"> | Date | string
   revokedAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   registeredById?: Prisma.UuidNullableFilter<"Worker"> | string | null
@@ -918,6 +953,7 @@ export type WorkerCreateWithoutDiagnosticsInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredBy?: Prisma.ApiKeyCreateNestedOneWithoutWorkersInput
@@ -938,6 +974,7 @@ export type WorkerUncheckedCreateWithoutDiagnosticsInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
   registeredById?: string | null
@@ -974,6 +1011,7 @@ export type WorkerUpdateWithoutDiagnosticsInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredBy?: Prisma.ApiKeyUpdateOneWithoutWorkersNestedInput
@@ -994,6 +1032,7 @@ export type WorkerUncheckedUpdateWithoutDiagnosticsInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   registeredById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1014,6 +1053,7 @@ export type WorkerCreateManyRegisteredByInput = {
   lastSeenAt?: Date | string
   buildsCompleted?: number
   buildsFailed?: number
+  activeBuilds?: number
   registeredAt?: Date | string
   revokedAt?: Date | string | null
 }
@@ -1032,6 +1072,7 @@ export type WorkerUpdateWithoutRegisteredByInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUpdateManyWithoutWorkerNestedInput
@@ -1052,6 +1093,7 @@ export type WorkerUncheckedUpdateWithoutRegisteredByInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUncheckedUpdateManyWithoutWorkerNestedInput
@@ -1072,6 +1114,7 @@ export type WorkerUncheckedUpdateManyWithoutRegisteredByInput = {
   lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   buildsCompleted?: Prisma.IntFieldUpdateOperationsInput | number
   buildsFailed?: Prisma.IntFieldUpdateOperationsInput | number
+  activeBuilds?: Prisma.IntFieldUpdateOperationsInput | number
   registeredAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -1130,6 +1173,7 @@ export type WorkerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   lastSeenAt?: boolean
   buildsCompleted?: boolean
   buildsFailed?: boolean
+  activeBuilds?: boolean
   registeredAt?: boolean
   revokedAt?: boolean
   registeredById?: boolean
@@ -1153,6 +1197,7 @@ export type WorkerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   lastSeenAt?: boolean
   buildsCompleted?: boolean
   buildsFailed?: boolean
+  activeBuilds?: boolean
   registeredAt?: boolean
   revokedAt?: boolean
   registeredById?: boolean
@@ -1173,6 +1218,7 @@ export type WorkerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   lastSeenAt?: boolean
   buildsCompleted?: boolean
   buildsFailed?: boolean
+  activeBuilds?: boolean
   registeredAt?: boolean
   revokedAt?: boolean
   registeredById?: boolean
@@ -1193,12 +1239,13 @@ export type WorkerSelectScalar = {
   lastSeenAt?: boolean
   buildsCompleted?: boolean
   buildsFailed?: boolean
+  activeBuilds?: boolean
   registeredAt?: boolean
   revokedAt?: boolean
   registeredById?: boolean
 }
 
-export type WorkerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "platforms" | "capabilities" | "status" | "maxConcurrentBuilds" | "tokenHash" | "tokenExpiresAt" | "previousTokenHash" | "previousTokenValidUntil" | "lastSeenAt" | "buildsCompleted" | "buildsFailed" | "registeredAt" | "revokedAt" | "registeredById", ExtArgs["result"]["worker"]>
+export type WorkerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "platforms" | "capabilities" | "status" | "maxConcurrentBuilds" | "tokenHash" | "tokenExpiresAt" | "previousTokenHash" | "previousTokenValidUntil" | "lastSeenAt" | "buildsCompleted" | "buildsFailed" | "activeBuilds" | "registeredAt" | "revokedAt" | "registeredById", ExtArgs["result"]["worker"]>
 export type WorkerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   registeredBy?: boolean | Prisma.Worker$registeredByArgs<ExtArgs>
   builds?: boolean | Prisma.Worker$buildsArgs<ExtArgs>
@@ -1233,6 +1280,10 @@ export type $WorkerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     lastSeenAt: Date
     buildsCompleted: number
     buildsFailed: number
+    /**
+     * ASSIGNED and BUILDING builds it holds, kept by a trigger on Build (migration 0003).
+     */
+    activeBuilds: number
     registeredAt: Date
     revokedAt: Date | null
     registeredById: string | null
@@ -1675,6 +1726,7 @@ export interface WorkerFieldRefs {
   readonly lastSeenAt: Prisma.FieldRef<"Worker", 'DateTime'>
   readonly buildsCompleted: Prisma.FieldRef<"Worker", 'Int'>
   readonly buildsFailed: Prisma.FieldRef<"Worker", 'Int'>
+  readonly activeBuilds: Prisma.FieldRef<"Worker", 'Int'>
   readonly registeredAt: Prisma.FieldRef<"Worker", 'DateTime'>
   readonly revokedAt: Prisma.FieldRef<"Worker", 'DateTime'>
   readonly registeredById: Prisma.FieldRef<"Worker", 'String'>
