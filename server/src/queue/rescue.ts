@@ -38,11 +38,13 @@ function inWorkerOrder(lockedBuilds: Sql): Sql {
 /** Builds whose worker stopped heartbeating go back to the queue (or fail, out of attempts). */
 async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
   return pool.transaction(async (tx) => {
-    const stale = await tx.query<{ id: string }>(inWorkerOrder(sql`
+    const stale = await tx.query<{ id: string }>(
+      inWorkerOrder(sql`
       SELECT id, "workerId" FROM "Build"
       WHERE status IN ('ASSIGNED', 'BUILDING')
         AND "lastHeartbeatAt" < now() - make_interval(secs => "heartbeatTimeoutSeconds")
-      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`));
+      ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`),
+    );
     for (const { id } of stale) {
       const build = await lockBuild(tx, id);
       await requeueOrFail(tx, build, 'system', 'heartbeat timed out');
@@ -54,10 +56,12 @@ async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
 /** Builds running past their timeoutSeconds fail; they are not retried. */
 async function failTimedOutBuilds(pool: SqlPool): Promise<number> {
   return pool.transaction(async (tx) => {
-    const late = await tx.query<{ id: string }>(inWorkerOrder(sql`
+    const late = await tx.query<{ id: string }>(
+      inWorkerOrder(sql`
       SELECT id, "workerId" FROM "Build"
       WHERE status = 'BUILDING' AND "startedAt" < now() - make_interval(secs => "timeoutSeconds")
-      ORDER BY "startedAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`));
+      ORDER BY "startedAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`),
+    );
     for (const { id } of late) {
       const build = await lockBuild(tx, id);
       await transition(tx, build, {
