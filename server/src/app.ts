@@ -17,6 +17,7 @@ import { handleMetrics } from './http/metrics.ts';
 import { requestContext } from './http/requestContext.ts';
 import { sendError } from './http/respond.ts';
 import { createStaticHandler } from './http/staticFiles.ts';
+import { ClaimBatcher } from './queue/claimBatcher.ts';
 import { startRescueLoop } from './queue/rescue.ts';
 import { startEventBus, type EventBus } from './events/bus.ts';
 import { attachWebSocketServer } from './http/websocket.ts';
@@ -61,7 +62,7 @@ export function buildApp(config: Config, log: Logger) {
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
     bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
-    const services = { config, storage, signer, log, bus };
+    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool) };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);

@@ -21,7 +21,7 @@ export const claims = new Counter({
 
 export const claimDuration = new Histogram({
   name: 'free_agent_claim_duration_seconds',
-  help: 'Time to run the claim transaction.',
+  help: 'Time from a claim to its answer, waiting for a turn included.',
   buckets: latencyBuckets,
   registers: [registry],
 });

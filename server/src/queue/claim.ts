@@ -1,9 +1,9 @@
-import { sql, type SqlPool } from '../db/sql.ts';
+import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import { badInput, unauthenticated } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
-import { claimDuration, claims, queueWait, recordTransition } from '../metrics/metrics.ts';
+import { claims, queueWait, recordTransition } from '../metrics/metrics.ts';
 
 interface ClaimRow {
   /** The worker as read, for the error when nothing was locked: its platforms, revoked or not. */
@@ -13,19 +13,44 @@ interface ClaimRow {
   waitSeconds: number | null;
 }
 
+export interface ClaimRequest {
+  workerId: string;
+  /** Only these of the worker's platforms; null or empty: all it registered. */
+  platforms?: Platform[] | null;
+}
+
+/** What a claim request got: a build id, null when there was nothing for it, or its own error. */
+export type ClaimOutcome = string | null | Error;
+
 /**
- * Gives the worker the most urgent pending build it can run, or null. One statement: the worker
- * row is locked first, so its count of running builds (kept by a trigger, migration 0003) is the
- * latest even against a parallel claim of its own; then a pending build of its platforms is
- * picked with FOR UPDATE SKIP LOCKED, assigned, its timeline row written and its events raised.
- * Concurrent claimers skip each other's rows, so every build goes to exactly one worker.
+ * Gives each worker the most urgent pending build it can run. One request is one statement;
+ * several run one after another in one transaction, workers in id order (the order every batch
+ * takes their locks in), so they share one commit: PostgreSQL serialises the commits of
+ * notifying transactions, so fewer commits is what lets many workers claim at once.
  */
-export async function claimBuild(pool: SqlPool, options: { workerId: string; platforms?: Platform[] | null }): Promise<string | null> {
-  const { workerId } = options;
-  const requested = options.platforms?.length ? options.platforms : null;
+export async function claimBuilds(pool: SqlPool, requests: ClaimRequest[]): Promise<ClaimOutcome[]> {
+  const inLockOrder = [...requests].sort((a, b) => a.workerId.localeCompare(b.workerId));
+  const rows = new Map<ClaimRequest, ClaimRow | undefined>();
+  const claimEach = async (client: SqlClient) => {
+    for (const request of inLockOrder) rows.set(request, (await client.query<ClaimRow>(claimStatement(request)))[0]);
+  };
+  // Alone, the statement is its own transaction.
+  if (requests.length === 1) await claimEach(pool);
+  else await pool.transaction(claimEach);
+  return requests.map((request) => claimOutcome(rows.get(request), request));
+}
+
+/**
+ * One claim: the worker row is locked first, so its count of running builds (kept by a trigger,
+ * migration 0003) is the latest even against a parallel claim of its own; then a pending build of
+ * its platforms is picked with FOR UPDATE SKIP LOCKED, assigned, its timeline row written and its
+ * events raised. Concurrent claimers skip each other's rows, so every build goes to one worker.
+ */
+function claimStatement(request: ClaimRequest): Sql {
+  const { workerId } = request;
+  const requested = requestedPlatforms(request);
   const actor = `worker:${workerId}`;
-  const endTimer = claimDuration.startTimer();
-  const [row] = await pool.query<ClaimRow>(sql`
+  return sql`
     WITH worker AS (
       UPDATE "Worker" w SET "lastSeenAt" = now(),
         status = CASE WHEN w.status = 'OFFLINE' THEN ${RETURNING_WORKER_STATUS} ELSE w.status END
@@ -54,19 +79,22 @@ export async function claimBuild(pool: SqlPool, options: { workerId: string; pla
     )
     SELECT COALESCE(current.platforms, '{}')::text[] AS registered, current."revokedAt", claimed.id, claimed."waitSeconds",
       (SELECT count(*) FROM notified)::int AS notified
-    FROM (SELECT platforms, "revokedAt" FROM "Worker" WHERE id = ${workerId}::uuid) current LEFT JOIN claimed ON true`);
-  endTimer();
-  if (!row || row.revokedAt) throw unauthenticated('This worker has been revoked');
-  assertClaimablePlatforms(row.registered, requested);
+    FROM (SELECT platforms, "revokedAt" FROM "Worker" WHERE id = ${workerId}::uuid) current LEFT JOIN claimed ON true`;
+}
+
+function requestedPlatforms(request: ClaimRequest): Platform[] | null {
+  return request.platforms?.length ? request.platforms : null;
+}
+
+/** The request's answer from its row, and the claim's metrics. */
+function claimOutcome(row: ClaimRow | undefined, request: ClaimRequest): ClaimOutcome {
+  if (!row || row.revokedAt) return unauthenticated('This worker has been revoked');
+  const unsupported = (requestedPlatforms(request) ?? []).filter((platform) => !row.registered.includes(platform));
+  // The statement locked nothing for a platform the worker did not register.
+  if (unsupported.length > 0) return badInput(`This worker is not registered for ${unsupported.join(', ')}`);
   claims.inc({ outcome: row.id ? 'claimed' : 'empty' });
   if (!row.id) return null;
   recordTransition('PENDING', 'ASSIGNED');
   queueWait.observe(row.waitSeconds!);
   return row.id;
-}
-
-/** A worker may ask only for platforms it registered; the statement then locked nothing. */
-function assertClaimablePlatforms(registered: Platform[], requested: Platform[] | null): void {
-  const unsupported = (requested ?? []).filter((platform) => !registered.includes(platform));
-  if (unsupported.length > 0) throw badInput(`This worker is not registered for ${unsupported.join(', ')}`);
 }

@@ -1,7 +1,6 @@
 import { database, sqlPool } from '../db/client.ts';
 import type { JobAvailable } from '../events/jobDispatcher.ts';
 import { assertId } from '../queue/validate.ts';
-import { claimBuild } from '../queue/claim.ts';
 import { completeBuild, failBuild } from '../queue/finish.ts';
 import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
 import { recordBuildTelemetry } from '../queue/telemetry.ts';
@@ -57,10 +56,7 @@ builder.mutationFields((t) => ({
       platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const buildId = await claimBuild(sqlPool(), {
-        workerId: callingWorker(ctx).workerId,
-        platforms: args.platforms,
-      });
+      const buildId = await ctx.services.claims.claim({ workerId: callingWorker(ctx).workerId, platforms: args.platforms });
       return buildId ? database().build.findUnique({ ...query, where: { id: buildId } }) : null;
     },
   }),

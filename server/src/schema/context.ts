@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import type { EventBus } from '../events/bus.ts';
+import type { ClaimBatcher } from '../queue/claimBatcher.ts';
 
 /** Process-wide services the resolvers hand to domain functions. */
 export interface Services {
@@ -12,6 +13,7 @@ export interface Services {
   signer: UrlSigner;
   log: Logger;
   bus: EventBus;
+  claims: ClaimBatcher;
 }
 
 /** What every resolver sees: who is calling, and the services. */
