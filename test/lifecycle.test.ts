@@ -10,6 +10,7 @@ import {
   retryBuild,
   sha256,
   submitBuild,
+  upload,
   useServer,
 } from './helpers/flows.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
@@ -146,5 +147,57 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     const retried = expectData(await retryBuild(server, submitter.secret, build.id)).retryBuild;
     expect(retried).toMatchObject({ status: 'PENDING', retryOf: { id: build.id } });
     expect(retried.id).not.toBe(build.id);
+  });
+});
+
+describe('mutation answers', () => {
+  // Mutations answer from the row their statement wrote (no second read); these selections mix
+  // scalars, computed fields and relations, and must equal what a query reads afterwards.
+  const BUILD_SELECTION = `id status platform priority metadata attempt progress sourceSize sourceSha256 hasCerts
+    submittedAt assignedAt finishedAt resultSize resultSha256 logLineCount
+    submittedBy { name role } worker { name status } events { fromStatus toStatus actor }`;
+
+  const readBack = async (id: string) =>
+    expectData(
+      await graphql<{ build: object }>(
+        server.graphqlUrl,
+        `query ($id: ID!) { build(id: $id) { ${BUILD_SELECTION} } }`,
+        { id },
+        server.adminKey,
+      ),
+    ).build;
+
+  it('carry every field and relation the selection asks for, as a query reads them', async () => {
+    const submitter = await createApiKey(server, 'SUBMITTER', 'answers submitter');
+    const workerKey = await createApiKey(server, 'WORKER');
+    const sourceUploadId = await upload(server, submitter.secret, 'SOURCE', randomBytes(2048));
+    const submitted = expectData(
+      await graphql<{ submitBuild: { id: string } }>(
+        server.graphqlUrl,
+        `mutation ($input: SubmitBuildInput!) { submitBuild(input: $input) { ${BUILD_SELECTION} } }`,
+        { input: { platform: 'ANDROID', sourceUploadId, priority: 900, metadata: { branch: 'main' } } },
+        submitter.secret,
+      ),
+    ).submitBuild;
+    expect(submitted).toEqual(await readBack(submitted.id));
+
+    const worker = await registerWorker(server, workerKey.secret, { name: 'answer-checker', platforms: ['ANDROID'] });
+    const claimed = expectData(
+      await graphql<{ claimBuild: { id: string } }>(server.graphqlUrl, `mutation { claimBuild { ${BUILD_SELECTION} } }`, {}, worker.token),
+    ).claimBuild;
+    expect(claimed.id).toBe(submitted.id);
+    expect(claimed).toEqual(await readBack(claimed.id));
+
+    const resultUploadId = await upload(server, worker.token, 'RESULT', randomBytes(4096), claimed.id);
+    const completed = expectData(
+      await graphql<{ completeBuild: { id: string; status: string } }>(
+        server.graphqlUrl,
+        `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { ${BUILD_SELECTION} } }`,
+        { buildId: claimed.id, resultUploadId },
+        worker.token,
+      ),
+    ).completeBuild;
+    expect(completed.status).toBe('COMPLETED');
+    expect(completed).toEqual(await readBack(claimed.id));
   });
 });

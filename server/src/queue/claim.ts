@@ -1,14 +1,16 @@
+import { buildFromRow } from '../db/modelRows.ts';
 import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
+import type { Build } from '../generated/prisma/client.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 import type { Platform } from '../generated/prisma/enums.ts';
 import { badInput, unauthenticated } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
 import { claims, queueWait, recordTransition } from '../metrics/metrics.ts';
 
-interface ClaimRow {
-  /** The worker as read, for the error when nothing was locked: its platforms, revoked or not. */
+/** The claimed build's columns (all null when none), beside the worker as read for the errors. */
+interface ClaimRow extends Record<string, unknown> {
   registered: Platform[];
-  revokedAt: Date | null;
+  workerRevokedAt: Date | null;
   id: string | null;
   waitSeconds: number | null;
 }
@@ -19,8 +21,8 @@ export interface ClaimRequest {
   platforms?: Platform[] | null;
 }
 
-/** What a claim request got: a build id, null when there was nothing for it, or its own error. */
-export type ClaimOutcome = string | null | Error;
+/** What a claim request got: its build, null when there was nothing for it, or its own error. */
+export type ClaimOutcome = Build | null | Error;
 
 /**
  * Gives each worker the most urgent pending build it can run. One request is one statement;
@@ -67,7 +69,7 @@ function claimStatement(request: ClaimRequest): Sql {
       UPDATE "Build" b SET status = 'ASSIGNED', "workerId" = ${workerId}::uuid, "assignedAt" = now(),
         "lastHeartbeatAt" = now(), attempt = b.attempt + 1, progress = 0
       FROM candidate WHERE b.id = candidate.id
-      RETURNING b.id, b.attempt, extract(epoch FROM now() - b."submittedAt")::float8 AS "waitSeconds"
+      RETURNING b.*, extract(epoch FROM now() - b."submittedAt")::float8 AS "waitSeconds"
     ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
       SELECT id, 'PENDING', 'ASSIGNED', ${actor}, 'claimed, attempt ' || attempt FROM claimed
@@ -77,7 +79,7 @@ function claimStatement(request: ClaimRequest): Sql {
         pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'workerUpdated'::text, 'workerId', ${workerId}::text)::text)
       FROM claimed
     )
-    SELECT COALESCE(current.platforms, '{}')::text[] AS registered, current."revokedAt", claimed.id, claimed."waitSeconds",
+    SELECT COALESCE(current.platforms, '{}')::text[] AS registered, current."revokedAt" AS "workerRevokedAt", claimed.*,
       (SELECT count(*) FROM notified)::int AS notified
     FROM (SELECT platforms, "revokedAt" FROM "Worker" WHERE id = ${workerId}::uuid) current LEFT JOIN claimed ON true`;
 }
@@ -88,7 +90,7 @@ function requestedPlatforms(request: ClaimRequest): Platform[] | null {
 
 /** The request's answer from its row, and the claim's metrics. */
 function claimOutcome(row: ClaimRow | undefined, request: ClaimRequest): ClaimOutcome {
-  if (!row || row.revokedAt) return unauthenticated('This worker has been revoked');
+  if (!row || row.workerRevokedAt) return unauthenticated('This worker has been revoked');
   const unsupported = (requestedPlatforms(request) ?? []).filter((platform) => !row.registered.includes(platform));
   // The statement locked nothing for a platform the worker did not register.
   if (unsupported.length > 0) return badInput(`This worker is not registered for ${unsupported.join(', ')}`);
@@ -96,5 +98,5 @@ function claimOutcome(row: ClaimRow | undefined, request: ClaimRequest): ClaimOu
   if (!row.id) return null;
   recordTransition('PENDING', 'ASSIGNED');
   queueWait.observe(row.waitSeconds!);
-  return row.id;
+  return buildFromRow(row);
 }

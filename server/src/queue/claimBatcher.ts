@@ -1,4 +1,5 @@
 import type { SqlPool } from '../db/sql.ts';
+import type { Build } from '../generated/prisma/client.ts';
 import { claimDuration } from '../metrics/metrics.ts';
 import { claimBuilds, type ClaimRequest } from './claim.ts';
 
@@ -9,7 +10,7 @@ const MAX_BATCH = 25;
 
 interface Waiting {
   request: ClaimRequest;
-  resolve(buildId: string | null): void;
+  resolve(build: Build | null): void;
   reject(error: Error): void;
   endTimer(): void;
 }
@@ -29,7 +30,7 @@ export class ClaimBatcher {
   }
 
   /** The build the worker got, or null; rejects with the claim's own error. */
-  claim(request: ClaimRequest): Promise<string | null> {
+  claim(request: ClaimRequest): Promise<Build | null> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ request, resolve, reject, endTimer: claimDuration.startTimer() });
       this.#startBatches();

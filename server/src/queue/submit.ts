@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
+import { buildFromRow, readBuild } from '../db/modelRows.ts';
 import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
+import type { Build } from '../generated/prisma/client.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
@@ -48,11 +50,11 @@ interface NewBuild {
 }
 
 /**
- * Queues a build from finished uploads and returns its id. The same idempotency key from the
+ * Queues a build from finished uploads and returns it. The same idempotency key from the
  * same key holder returns the build it first created instead of a second one, also under a
  * concurrent retry.
  */
-export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<string> {
+export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<Build> {
   const idempotencyKey = input.idempotencyKey == null ? null : assertText(input.idempotencyKey, 200, 'idempotencyKey');
   const fields = {
     platform: input.platform,
@@ -69,7 +71,7 @@ export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submi
   };
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
-    if (existing) return existing;
+    if (existing) return readBuild(pool, existing);
   }
   try {
     return await pool.transaction(async (tx) => {
@@ -90,7 +92,7 @@ export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submi
     // A concurrent submit with the same key won the race: answer with its build.
     if (idempotencyKey && (error as { code?: string }).code === UNIQUE_VIOLATION) {
       const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
-      if (existing) return existing;
+      if (existing) return readBuild(pool, existing);
     }
     throw error;
   }
@@ -106,7 +108,7 @@ async function findByIdempotencyKey(db: SqlClient, submittedById: string, idempo
 type RetriedBuild = Omit<NewBuild, 'idempotencyKey' | 'certs' | 'retryOfId'> & { status: BuildStatus; certsSha256: string | null };
 
 /**
- * A new PENDING build of the same inputs, linked to the finished one; returns its id.
+ * A new PENDING build of the same inputs, linked to the finished one; returns it.
  * Certificates are deleted when a build finishes, so a build that had them needs fresh ones.
  */
 export async function retryBuild(
@@ -115,7 +117,7 @@ export async function retryBuild(
   submitter: Submitter,
   buildId: string,
   certsUploadId?: string | null,
-): Promise<string> {
+): Promise<Build> {
   const id = assertId(buildId, 'id');
   return pool.transaction(async (tx) => {
     const [original] = await tx.query<RetriedBuild>(sql`
@@ -140,10 +142,10 @@ export async function retryBuild(
  * bound nothing is inserted and the submit is refused, rather than let the queue grow without
  * limit. Counting stops at the bound, so a deep queue does not make every submit slower.
  */
-async function insertPendingBuild(tx: SqlClient, settings: SubmitSettings, submitter: Submitter, build: NewBuild): Promise<string> {
+async function insertPendingBuild(tx: SqlClient, settings: SubmitSettings, submitter: Submitter, build: NewBuild): Promise<Build> {
   const id = randomUUID();
   const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
-  const [inserted] = await tx.query<{ pending: number; id: string | null }>(sql`
+  const [inserted] = await tx.query<{ pending: number; id: string | null } & Record<string, unknown>>(sql`
     WITH pending AS (
       SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${settings.maxPendingBuilds}::int) bounded
     ), inserted AS (
@@ -155,14 +157,14 @@ async function insertPendingBuild(tx: SqlClient, settings: SubmitSettings, submi
         ${build.certs?.key ?? null}, ${build.certs?.size ?? null}::bigint, ${build.certs?.sha256 ?? null},
         ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid
       FROM pending WHERE pending.count < ${settings.maxPendingBuilds}::int
-      RETURNING id
+      RETURNING *
     ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason)
       SELECT id, 'PENDING', ${submitter.actor}, ${build.retryOfId ? 'retry' : 'submitted'} FROM inserted
     )
-    SELECT pending.count AS pending, inserted.* FROM pending LEFT JOIN (SELECT id, ${notifyList(events)} FROM inserted) inserted ON true`);
+    SELECT inserted.*, pending.count AS pending FROM pending LEFT JOIN (SELECT *, ${notifyList(events)} FROM inserted) inserted ON true`);
   if (!inserted?.id)
     throw queueFull(`The queue already holds ${inserted?.pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   recordTransition(null, 'PENDING');
-  return id;
+  return buildFromRow(inserted);
 }

@@ -1,4 +1,5 @@
 import { database, sqlPool } from '../db/client.ts';
+import { readBuild } from '../db/modelRows.ts';
 import type { Principal } from '../auth/principal.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -202,14 +203,12 @@ builder.mutationFields((t) => ({
     description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
     authScopes: { reader: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
-    resolve: async (query, _root, { input }, ctx) => {
-      const buildId = await submitBuild(sqlPool(), ctx.services.config, submitterOf(ctx), {
+    resolve: (_query, _root, { input }, ctx) =>
+      submitBuild(sqlPool(), ctx.services.config, submitterOf(ctx), {
         ...input,
         sourceUploadId: String(input.sourceUploadId),
         certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),
-      });
-      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
-    },
+      }),
   }),
   cancelBuild: t.prismaField({
     type: 'Build',
@@ -219,9 +218,9 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, description: 'The build id.' }),
       reason: t.arg.string({ required: false, description: 'Why, for the timeline.' }),
     },
-    resolve: async (query, _root, args, ctx) => {
+    resolve: async (_query, _root, args, ctx) => {
       await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);
-      return database().build.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      return readBuild(sqlPool(), String(args.id).toLowerCase());
     },
   }),
   retryBuild: t.prismaField({
@@ -235,16 +234,14 @@ builder.mutationFields((t) => ({
         description: 'Fresh certificates: required when the original was signed, since its certificates were deleted.',
       }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const buildId = await retryBuild(
+    resolve: (_query, _root, args, ctx) =>
+      retryBuild(
         sqlPool(),
         ctx.services.config,
         submitterOf(ctx),
         String(args.id),
         args.certsUploadId == null ? null : String(args.certsUploadId),
-      );
-      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
-    },
+      ),
   }),
 }));
 

@@ -1,4 +1,5 @@
 import { database, sqlPool } from '../db/client.ts';
+import { readBuild } from '../db/modelRows.ts';
 import type { JobAvailable } from '../events/jobDispatcher.ts';
 import { assertId } from '../queue/validate.ts';
 import { completeBuild, failBuild } from '../queue/finish.ts';
@@ -55,10 +56,8 @@ builder.mutationFields((t) => ({
     args: {
       platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const buildId = await ctx.services.claims.claim({ workerId: callingWorker(ctx).workerId, platforms: args.platforms });
-      return buildId ? database().build.findUnique({ ...query, where: { id: buildId } }) : null;
-    },
+    // The claimed row as Prisma would read it: relations in the selection are loaded on demand.
+    resolve: (_query, _root, args, ctx) => ctx.services.claims.claim({ workerId: callingWorker(ctx).workerId, platforms: args.platforms }),
   }),
   heartbeat: t.field({
     type: HeartbeatPayload,
@@ -84,13 +83,13 @@ builder.mutationFields((t) => ({
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
     },
-    resolve: async (query, _root, args, ctx) => {
+    resolve: async (_query, _root, args, ctx) => {
       const buildId = String(args.buildId).toLowerCase();
       await completeBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, {
         buildId,
         resultUploadId: String(args.resultUploadId),
       });
-      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
+      return readBuild(sqlPool(), buildId);
     },
   }),
   failBuild: t.prismaField({
@@ -102,10 +101,10 @@ builder.mutationFields((t) => ({
       message: t.arg.string({ required: true, description: 'What went wrong.' }),
       retryable: t.arg.boolean({ required: false, description: 'Whether another attempt may succeed (default false).' }),
     },
-    resolve: async (query, _root, args, ctx) => {
+    resolve: async (_query, _root, args, ctx) => {
       const buildId = String(args.buildId).toLowerCase();
       await failBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, { ...args, buildId });
-      return database().build.findUniqueOrThrow({ ...query, where: { id: buildId } });
+      return readBuild(sqlPool(), buildId);
     },
   }),
   recordBuildTelemetry: t.field({
