@@ -3,8 +3,9 @@ import { appendBuildLogs, claim, createApiKey, registerWorker, submitBuild, useS
 import { expectCode, expectData, graphql } from './helpers/graphql.ts';
 
 const LOG_MAX_LINES = 10;
+const LOG_MAX_BYTES = 1000;
 
-const { server } = useServer({ FREE_AGENT_LOG_MAX_LINES: String(LOG_MAX_LINES) });
+const { server } = useServer({ FREE_AGENT_LOG_MAX_LINES: String(LOG_MAX_LINES), FREE_AGENT_LOG_MAX_BYTES: String(LOG_MAX_BYTES) });
 
 async function runningBuild() {
   const submitter = await createApiKey(server, 'SUBMITTER');
@@ -86,4 +87,47 @@ it('keeps one truncation marker past the bound and refuses later lines', async (
   const marker = page.edges.at(-1).node;
   expect(marker).toMatchObject({ seq: 11, level: 'WARN' });
   expect(marker.message).toMatch(/^Log truncated/);
+});
+
+it("bounds the log by bytes too, keeps each line's time, and stores a NUL as U+FFFD", async () => {
+  const { buildId, token, reader } = await runningBuild();
+  const at = '2026-01-02T03:04:05.678Z';
+  const batch = [
+    { level: 'INFO', message: 'a'.repeat(300) },
+    { level: 'ERROR', message: `${'b'.repeat(149)}\u0000${'b'.repeat(150)}`, at },
+    { level: 'INFO', message: 'c'.repeat(300) },
+    { level: 'INFO', message: 'd'.repeat(300) },
+  ];
+  // 300 + 300 + 300 bytes fit in 1000; the fourth line would not.
+  expect(expectData(await append(token, buildId, 1, batch)).appendBuildLogs).toEqual({ nextSeq: 4, accepted: 3, truncated: true });
+  expectCode(await append(token, buildId, 4, lines(4, 1)), 'PAYLOAD_TOO_LARGE');
+  const page = await storedMessages(reader, buildId);
+  expect(page.edges.map((edge: { node: { seq: number; level: string } }) => [edge.node.seq, edge.node.level])).toEqual([
+    [1, 'INFO'],
+    [2, 'ERROR'],
+    [3, 'INFO'],
+    [4, 'WARN'],
+  ]);
+  expect(page.edges[1].node.message).toBe(`${'b'.repeat(149)}\uFFFD${'b'.repeat(150)}`);
+  expect(page.edges[3].node.message).toMatch(/^Log truncated/);
+  const times = expectData(
+    await graphql(
+      server.graphqlUrl,
+      `
+        query ($buildId: ID!) {
+          buildLogs(buildId: $buildId) {
+            edges {
+              node {
+                seq
+                at
+              }
+            }
+          }
+        }
+      `,
+      { buildId },
+      reader,
+    ),
+  ).buildLogs.edges.map((edge: { node: { at: string } }) => edge.node.at);
+  expect(times[1]).toBe(at);
 });

@@ -2,10 +2,9 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
 import { sql, type SqlPool } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
-import { badInput, payloadTooLarge } from '../errors.ts';
-import { notifyList, type BusEvent } from '../events/publish.ts';
+import { badInput, notFound, payloadTooLarge } from '../errors.ts';
+import { EVENT_CHANNEL } from '../events/publish.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { notFound } from '../errors.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
 export interface BuildLogInput {
@@ -27,8 +26,8 @@ type LogBounds = Pick<Config, 'logMaxLines' | 'logMaxBytes'>;
 
 interface LogState extends LockedBuild {
   logLineCount: number;
-  logByteCount: string;
   logTruncated: boolean;
+  truncated: boolean | null;
 }
 
 /**
@@ -36,6 +35,10 @@ interface LogState extends LockedBuild {
  * expected seq (a retry of one already stored, or one after a lost batch) stores nothing and
  * the answer names the seq expected, so the worker re-sends from there. Past the build's bound
  * one truncation marker is stored and later lines are refused.
+ *
+ * One statement: the build row is locked, and only when every check holds are the lines that fit
+ * the bounds (a prefix of the batch, by running totals) inserted with the marker if some did not,
+ * the counters advanced and the event raised; the locked row then says which check failed.
  */
 export async function appendBuildLogs(
   pool: SqlPool,
@@ -50,65 +53,55 @@ export async function appendBuildLogs(
   const sizes = input.lines.map((line) => Buffer.byteLength(line.message));
   if (sizes.some((size) => size > MAX_MESSAGE_BYTES)) throw badInput(`A log line may be at most ${MAX_MESSAGE_BYTES} bytes`);
 
-  return pool.transaction(async (tx) => {
-    const [build] = await tx.query<LogState>(sql`
-      SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated"
-      FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`);
-    if (!build) throw notFound('Build');
-    assertOwnActiveBuild(build, workerId);
-    if (build.logTruncated) throw payloadTooLarge('This build reached its log limit; further lines are refused');
-    const expectedSeq = build.logLineCount + 1;
-    if (firstSeq !== expectedSeq) return { nextSeq: expectedSeq, accepted: 0, truncated: false };
-
-    let accepted = 0;
-    let bytes = Number(build.logByteCount);
-    while (
-      accepted < input.lines.length &&
-      build.logLineCount + accepted < bounds.logMaxLines &&
-      bytes + sizes[accepted] <= bounds.logMaxBytes
-    ) {
-      bytes += sizes[accepted];
-      accepted += 1;
-    }
-    const truncated = accepted < input.lines.length;
-    const now = new Date();
-    const rows = input.lines.slice(0, accepted).map((line, index) => ({
-      buildId,
-      seq: firstSeq + index,
-      level: line.level,
-      // PostgreSQL text cannot hold NUL; a build tool that prints one should not lose the line.
-      message: line.message.replaceAll('\u0000', '\uFFFD'),
-      at: line.at ?? now,
-    }));
-    if (truncated) {
-      rows.push({
-        buildId,
-        seq: firstSeq + accepted,
-        level: 'WARN',
-        message: `Log truncated: this build reached its limit of ${bounds.logMaxLines} lines or ${bounds.logMaxBytes} bytes; later lines were dropped.`,
-        at: now,
-      });
-    }
-    const event: BusEvent = { topic: 'buildLogAppended', buildId, fromSeq: firstSeq, toSeq: rows.at(-1)!.seq };
-    // The whole batch, the counters and the event in one statement: arrays unnested into rows.
-    await tx.query(sql`
-      WITH stored AS (
-        INSERT INTO "BuildLog" ("buildId", seq, level, message, at)
-        SELECT ${buildId}::uuid, line.seq, line.level, line.message, line.at
-        FROM unnest(
-          ${rows.map((row) => row.seq)}::int[],
-          ${rows.map((row) => row.level)}::"LogLevel"[],
-          ${rows.map((row) => row.message)}::text[],
-          ${rows.map((row) => row.at.toISOString())}::timestamptz[]
-        ) AS line(seq, level, message, at)
-      ), counted AS (
-        UPDATE "Build" SET "logLineCount" = "logLineCount" + ${accepted}::int, "logByteCount" = ${bytes}::bigint,
-          "logTruncated" = ${truncated}
-        WHERE id = ${buildId}::uuid
-      )
-      SELECT ${notifyList([event])}`);
-    return { nextSeq: firstSeq + accepted, accepted, truncated };
-  });
+  const now = new Date().toISOString();
+  const marker = `Log truncated: this build reached its limit of ${bounds.logMaxLines} lines or ${bounds.logMaxBytes} bytes; later lines were dropped.`;
+  const [row] = await pool.query<LogState & { accepted: number | null; stored: number | null }>(sql`
+    WITH build AS (
+      SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated" FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
+    ), ok AS (
+      -- assertOwnActiveBuild, the truncation and the seq check below, as conditions.
+      SELECT "logLineCount", "logByteCount" FROM build
+      WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING') AND NOT "logTruncated"
+        AND "logLineCount" + 1 = ${firstSeq}::int
+    ), line AS (
+      SELECT line.*, sum(line.bytes) OVER (ORDER BY line.n) AS "bytesThrough"
+      FROM unnest(
+        ${input.lines.map((line) => line.level)}::"LogLevel"[],
+        -- PostgreSQL text cannot hold NUL; a build tool that prints one should not lose the line.
+        ${input.lines.map((line) => line.message.replaceAll('\u0000', '\uFFFD'))}::text[],
+        ${input.lines.map((line) => line.at?.toISOString() ?? now)}::timestamptz[],
+        ${sizes}::int[]
+      ) WITH ORDINALITY AS line(level, message, at, bytes, n)
+    ), accepted AS (
+      SELECT line.* FROM line, ok
+      WHERE ok."logLineCount" + line.n <= ${bounds.logMaxLines}::int AND ok."logByteCount" + line."bytesThrough" <= ${bounds.logMaxBytes}::bigint
+    ), batch AS (
+      SELECT count(*)::int AS accepted, COALESCE(max("bytesThrough"), 0)::bigint AS bytes,
+        count(*) < ${input.lines.length}::int AS truncated
+      FROM accepted HAVING EXISTS (SELECT 1 FROM ok)
+    ), stored AS (
+      INSERT INTO "BuildLog" ("buildId", seq, level, message, at)
+      SELECT ${buildId}::uuid, ${firstSeq}::int + n::int - 1, level, message, at FROM accepted
+      UNION ALL
+      SELECT ${buildId}::uuid, ${firstSeq}::int + batch.accepted, 'WARN', ${marker}, ${now}::timestamptz FROM batch WHERE batch.truncated
+      RETURNING seq
+    ), counted AS (
+      UPDATE "Build" SET "logLineCount" = "logLineCount" + batch.accepted, "logByteCount" = "logByteCount" + batch.bytes,
+        "logTruncated" = batch.truncated
+      FROM batch WHERE id = ${buildId}::uuid
+    ), notified AS (
+      SELECT pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'buildLogAppended'::text, 'buildId', ${buildId}::text,
+        'fromSeq', ${firstSeq}::int, 'toSeq', max(seq))::text)
+      FROM stored HAVING count(*) > 0
+    )
+    SELECT build.*, batch.accepted, (SELECT count(*) FROM notified)::int AS stored, batch.truncated
+    FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN batch ON true`);
+  if (!row?.id) throw notFound('Build');
+  assertOwnActiveBuild(row, workerId);
+  if (row.logTruncated) throw payloadTooLarge('This build reached its log limit; further lines are refused');
+  const expectedSeq = row.logLineCount + 1;
+  if (row.accepted === null) return { nextSeq: expectedSeq, accepted: 0, truncated: false };
+  return { nextSeq: firstSeq + row.accepted, accepted: row.accepted, truncated: row.truncated! };
 }
 
 /** One page of a build's log after a seq, in order. */
