@@ -13,8 +13,9 @@ import {
   useServer,
 } from './helpers/flows.ts';
 import { expectData, subscribe, wsClient } from './helpers/graphql.ts';
+import { adminQuery } from './helpers/postgresCluster.ts';
 
-const { server } = useServer();
+const { server, database } = useServer();
 let submitter: string;
 let workerKey: string;
 
@@ -137,6 +138,23 @@ describe('worker feeds', () => {
     const build = await submitBuild(server, submitter, { platform: 'ANDROID' });
     const wakeUp = (await jobs.next(2000)).data!.jobAvailable;
     expect(wakeUp.platform).toBe('ANDROID');
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    jobs.close();
+    await socket.dispose();
+  });
+
+  it('wakes a worker that runs a build but has a free slot', async () => {
+    const worker = await registerWorker(server, workerKey, { name: 'two slots', platforms: ['ANDROID'] });
+    // No API sets a worker's concurrency; the test sets it in the database.
+    await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = 2 WHERE id = $1`, [worker.workerId]);
+    await submitBuild(server, submitter, { platform: 'ANDROID' });
+    const running = (await claim(server, worker.token))!;
+    expectData(await heartbeat(server, worker.token, running.id, 1));
+    const socket = wsClient(server.wsUrl, worker.token);
+    const jobs = subscribe(socket, `subscription { jobAvailable { platform buildId } }`);
+    await registered();
+    const build = await submitBuild(server, submitter, { platform: 'ANDROID' });
+    expect((await jobs.next(2000)).data!.jobAvailable.platform).toBe('ANDROID');
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     jobs.close();
     await socket.dispose();

@@ -97,13 +97,15 @@ export class JobDispatcher {
 
   /**
    * Up to `count` idle waiters for a platform, woken longest ago first; `deferred` tells that an
-   * idle one was left out only because it was woken a moment ago.
+   * idle one was left out only because it was woken a moment ago. Idle: live (not DRAINING or
+   * OFFLINE) with a free slot, so a worker running fewer builds than it may counts too.
    */
   async #idleWaiters(platform: Platform, count: number): Promise<{ chosen: Waiter[]; deferred: boolean }> {
     const candidates = [...this.#waiters].filter((waiter) => waiter.platforms.has(platform));
     if (candidates.length === 0) return { chosen: [], deferred: false };
     const idle = await this.pool.query<{ id: string }>(sql`
-      SELECT id FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[]) AND status = 'IDLE'`);
+      SELECT id FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[])
+        AND status IN ('IDLE', 'BUILDING') AND "activeBuilds" < "maxConcurrentBuilds"`);
     const idleIds = new Set(idle.map((worker) => worker.id));
     const now = Date.now();
     const chosen: Waiter[] = [];
