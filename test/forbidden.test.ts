@@ -262,6 +262,34 @@ describe('bad input', () => {
     );
   });
 
+  it('refuses a submit with an unusable source or certificates, names which, and consumes neither', async () => {
+    const other = (await createApiKey(server, 'SUBMITTER', 'another team')).secret;
+    const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('source'));
+    const certsUploadId = await upload(server, submitter, 'CERTS', Buffer.from('certs'));
+    const othersSource = await upload(server, other, 'SOURCE', Buffer.from('theirs'));
+    const othersCerts = await upload(server, other, 'CERTS', Buffer.from('theirs'));
+    const cases: [object, string, RegExp][] = [
+      [{ sourceUploadId: othersSource, certsUploadId }, 'FORBIDDEN', /sourceUploadId/],
+      [{ sourceUploadId: certsUploadId }, 'BAD_USER_INPUT', /sourceUploadId is a CERTS upload/],
+      [{ sourceUploadId, certsUploadId: othersCerts }, 'FORBIDDEN', /certsUploadId/],
+      [{ sourceUploadId, certsUploadId: sourceUploadId }, 'BAD_USER_INPUT', /certsUploadId is a SOURCE upload/],
+      [{ sourceUploadId, certsUploadId: '00000000-0000-4000-8000-000000000000' }, 'NOT_FOUND', /Upload/],
+    ];
+    for (const [input, code, message] of cases) {
+      const before = await snapshot();
+      const result = await graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', ...input } }, submitter);
+      expectCode(result as never, code);
+      expect(JSON.stringify(result.errors)).toMatch(message);
+      expect(await snapshot()).toEqual(before);
+    }
+    const consumed = await adminQuery(database.url, `SELECT id FROM "Upload" WHERE "consumedAt" IS NOT NULL AND id = ANY($1::uuid[])`, [
+      [sourceUploadId, certsUploadId, othersSource, othersCerts],
+    ]);
+    expect(consumed).toEqual([]);
+    // Both are still whole: a good submit takes them.
+    expectData(await graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId, certsUploadId } }, submitter));
+  });
+
   it('refuses to use one upload for two builds (CONFLICT)', async () => {
     const sourceUploadId = await upload(server, submitter, 'SOURCE', Buffer.from('once'));
     expectData(await graphql(server.graphqlUrl, submitMutation, { input: { platform: 'IOS', sourceUploadId } }, submitter));

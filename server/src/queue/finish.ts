@@ -4,7 +4,7 @@ import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, lockBuild, type LockedBuild } from './buildRows.ts';
 import { requeueOrFail, transition, transitionSteps } from './transition.ts';
-import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload } from './uploads.ts';
+import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
 import { countOutcomeStep } from './workerStatus.ts';
 
@@ -27,6 +27,7 @@ export async function completeBuild(
     actor: `worker:${workerId}`,
     set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
   };
+  const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
   const [row] = await pool.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
@@ -35,10 +36,9 @@ export async function completeBuild(
     ), ok AS (
       -- assertOwnActiveBuild and assertUsableUpload below, as conditions.
       SELECT build.id, build.status, build."workerId", build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
-      FROM build JOIN upload ON upload."buildId" = build.id
+      FROM build, upload
       WHERE build."workerId" = ${workerId}::uuid AND build.status IN ('ASSIGNED', 'BUILDING')
-        AND upload."createdByWorkerId" = ${workerId}::uuid AND upload.kind = 'RESULT' AND upload."consumedAt" IS NULL
-        AND upload."completedAt" IS NOT NULL AND upload.size IS NOT NULL AND upload.sha256 IS NOT NULL
+        AND ${usableUpload('upload', expectedUpload)}
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
     ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])},
@@ -48,11 +48,7 @@ export async function completeBuild(
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   assertOwnActiveBuild(build, workerId);
-  assertUsableUpload(
-    row.kind ? (row as LockedUpload) : undefined,
-    { kind: 'RESULT', createdByWorkerId: workerId, buildId },
-    'resultUploadId',
-  );
+  assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, expectedUpload, 'resultUploadId');
   if (row.changed !== 1) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
   if (build.certsKey !== null) await purgeFinishedCerts(pool, storage, [buildId]);

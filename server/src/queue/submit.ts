@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
 import { buildFromRow, readBuild } from '../db/modelRows.ts';
-import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
+import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import type { Build } from '../generated/prisma/client.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
-import { consumeUpload } from './uploads.ts';
+import { assertUsableUpload, consumeUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 
 export interface SubmitBuildInput {
@@ -33,7 +33,7 @@ const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 const UNIQUE_VIOLATION = '23505';
 
-/** The columns of a new build; the artifacts' keys come from consumed uploads. */
+/** The settings of a new build; its artifacts' columns come from the statement's `artifacts` CTE. */
 interface NewBuild {
   platform: Platform;
   priority: number;
@@ -42,10 +42,6 @@ interface NewBuild {
   timeoutSeconds: number;
   heartbeatTimeoutSeconds: number;
   idempotencyKey?: string | null;
-  sourceKey: string;
-  sourceSize: string;
-  sourceSha256: string;
-  certs: { key: string; size: string; sha256: string } | null;
   retryOfId?: string;
 }
 
@@ -53,10 +49,14 @@ interface NewBuild {
  * Queues a build from finished uploads and returns it. The same idempotency key from the
  * same key holder returns the build it first created instead of a second one, also under a
  * concurrent retry.
+ *
+ * One statement: the uploads are locked, and the build inserted, its timeline row written, its
+ * events raised and the uploads consumed only if both are usable and the queue has room; the
+ * locked uploads then say which check failed.
  */
 export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<Build> {
   const idempotencyKey = input.idempotencyKey == null ? null : assertText(input.idempotencyKey, 200, 'idempotencyKey');
-  const fields = {
+  const build: NewBuild = {
     platform: input.platform,
     priority: assertIntegerInRange(input.priority ?? 0, -1000, 1000, 'priority'),
     metadata: assertJsonObject(input.metadata ?? {}, MAX_METADATA_BYTES, 'metadata'),
@@ -68,26 +68,38 @@ export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submi
       'timeoutSeconds',
     ),
     heartbeatTimeoutSeconds: Math.ceil(settings.heartbeatTimeoutSeconds),
+    idempotencyKey,
   };
+  const sourceUploadId = assertId(input.sourceUploadId, 'sourceUploadId');
+  const certsUploadId = input.certsUploadId ? assertId(input.certsUploadId, 'certsUploadId') : null;
+  const expectedSource = { kind: 'SOURCE' as const, createdById: submitter.apiKeyId };
+  const expectedCerts = { kind: 'CERTS' as const, createdById: submitter.apiKeyId };
   if (idempotencyKey) {
     const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
     if (existing) return readBuild(pool, existing);
   }
   try {
-    return await pool.transaction(async (tx) => {
-      const source = await consumeUpload(tx, input.sourceUploadId, { kind: 'SOURCE', createdById: submitter.apiKeyId }, 'sourceUploadId');
-      const certs = input.certsUploadId
-        ? await consumeUpload(tx, input.certsUploadId, { kind: 'CERTS', createdById: submitter.apiKeyId }, 'certsUploadId')
-        : null;
-      return insertPendingBuild(tx, settings, submitter, {
-        ...fields,
-        idempotencyKey,
-        sourceKey: source.key,
-        sourceSize: source.size,
-        sourceSha256: source.sha256,
-        certs,
-      });
-    });
+    const [row] = await pool.query<NewBuildRow & { source: LockedUpload | null; certs: LockedUpload | null }>(sql`
+      WITH source AS (
+        SELECT id, ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${sourceUploadId}::uuid FOR UPDATE
+      ), certs AS (
+        SELECT id, ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${certsUploadId}::uuid FOR UPDATE
+      ), artifacts AS (
+        -- assertUsableUpload below, as conditions.
+        SELECT source."storageKey" AS "sourceKey", source.size AS "sourceSize", source.sha256 AS "sourceSha256",
+          certs."storageKey" AS "certsKey", certs.size AS "certsSize", certs.sha256 AS "certsSha256"
+        FROM source LEFT JOIN certs ON true
+        WHERE ${usableUpload('source', expectedSource)} AND (${certsUploadId}::uuid IS NULL OR ${usableUpload('certs', expectedCerts)})
+      ), ${insertPendingSteps(settings, submitter, build)},
+      consumed AS (
+        UPDATE "Upload" SET "consumedAt" = now()
+        WHERE id IN (SELECT id FROM source UNION ALL SELECT id FROM certs) AND EXISTS (SELECT 1 FROM inserted)
+      )
+      SELECT ${NEW_BUILD_COLUMNS}, (SELECT to_jsonb(source) FROM source) AS source, (SELECT to_jsonb(certs) FROM certs) AS certs
+      FROM pending LEFT JOIN inserted ON true`);
+    assertUsableUpload(row.source ?? undefined, expectedSource, 'sourceUploadId');
+    if (certsUploadId) assertUsableUpload(row.certs ?? undefined, expectedCerts, 'certsUploadId');
+    return newBuild(row, settings);
   } catch (error) {
     // A concurrent submit with the same key won the race: answer with its build.
     if (idempotencyKey && (error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -105,7 +117,13 @@ async function findByIdempotencyKey(db: SqlClient, submittedById: string, idempo
 }
 
 /** What a retry copies from the finished build, and what it checks. */
-type RetriedBuild = Omit<NewBuild, 'idempotencyKey' | 'certs' | 'retryOfId'> & { status: BuildStatus; certsSha256: string | null };
+type RetriedBuild = Omit<NewBuild, 'idempotencyKey' | 'retryOfId'> & {
+  status: BuildStatus;
+  sourceKey: string;
+  sourceSize: string;
+  sourceSha256: string;
+  certsSha256: string | null;
+};
 
 /**
  * A new PENDING build of the same inputs, linked to the finished one; returns it.
@@ -132,39 +150,56 @@ export async function retryBuild(
     const certs = certsUploadId
       ? await consumeUpload(tx, certsUploadId, { kind: 'CERTS', createdById: submitter.apiKeyId }, 'certsUploadId')
       : null;
-    const { status: _status, certsSha256: _certsSha256, ...inputs } = original;
-    return insertPendingBuild(tx, settings, submitter, { ...inputs, certs, retryOfId: id });
+    const { status: _status, certsSha256: _certsSha256, sourceKey, sourceSize, sourceSha256, ...inputs } = original;
+    const [row] = await tx.query<NewBuildRow>(sql`
+      WITH artifacts AS (
+        SELECT ${sourceKey} AS "sourceKey", ${sourceSize}::bigint AS "sourceSize", ${sourceSha256} AS "sourceSha256",
+          ${certs?.key ?? null} AS "certsKey", ${certs?.size ?? null}::bigint AS "certsSize", ${certs?.sha256 ?? null} AS "certsSha256"
+      ), ${insertPendingSteps(settings, submitter, { ...inputs, retryOfId: id })}
+      SELECT ${NEW_BUILD_COLUMNS} FROM pending LEFT JOIN inserted ON true`);
+    return newBuild(row, settings);
   });
 }
 
+/** The inserted build's columns (null when nothing was inserted) and the pending count seen. */
+type NewBuildRow = Record<string, unknown> & { id: string | null; pending: number };
+
 /**
- * Inserts the build, its timeline row and its events in one statement. Backpressure: past the
- * bound nothing is inserted and the submit is refused, rather than let the queue grow without
- * limit. Counting stops at the bound, so a deep queue does not make every submit slower.
+ * The CTEs `pending`, `inserted` and `event` of a statement whose `artifacts` CTE gives the new
+ * build's artifact columns in one row (no row: nothing is inserted). Backpressure: past the bound
+ * nothing is inserted and the submit is refused, rather than let the queue grow without limit.
+ * Counting stops at the bound, so a deep queue does not make every submit slower.
  */
-async function insertPendingBuild(tx: SqlClient, settings: SubmitSettings, submitter: Submitter, build: NewBuild): Promise<Build> {
+function insertPendingSteps(settings: SubmitSettings, submitter: Submitter, build: NewBuild): Sql {
   const id = randomUUID();
   const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
-  const [inserted] = await tx.query<{ pending: number; id: string | null } & Record<string, unknown>>(sql`
-    WITH pending AS (
+  return sql`
+    pending AS (
       SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${settings.maxPendingBuilds}::int) bounded
     ), inserted AS (
       INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
         "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById")
       SELECT ${id}::uuid, 'PENDING', ${build.platform}::"Platform", ${build.priority}::int, ${JSON.stringify(build.metadata)}::jsonb,
         ${build.maxAttempts}::int, ${build.timeoutSeconds}::int, ${build.heartbeatTimeoutSeconds}::int, ${build.idempotencyKey ?? null},
-        ${build.sourceKey}, ${build.sourceSize}::bigint, ${build.sourceSha256},
-        ${build.certs?.key ?? null}, ${build.certs?.size ?? null}::bigint, ${build.certs?.sha256 ?? null},
+        a."sourceKey", a."sourceSize", a."sourceSha256", a."certsKey", a."certsSize", a."certsSha256",
         ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid
-      FROM pending WHERE pending.count < ${settings.maxPendingBuilds}::int
+      FROM artifacts a, pending WHERE pending.count < ${settings.maxPendingBuilds}::int
       RETURNING *
     ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason)
       SELECT id, 'PENDING', ${submitter.actor}, ${build.retryOfId ? 'retry' : 'submitted'} FROM inserted
-    )
-    SELECT inserted.*, pending.count AS pending FROM pending LEFT JOIN (SELECT *, ${notifyList(events)} FROM inserted) inserted ON true`);
-  if (!inserted?.id)
-    throw queueFull(`The queue already holds ${inserted?.pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
+    ), notified AS (
+      SELECT ${notifyList(events)} FROM inserted
+    )`;
+}
+
+/** What a statement with insertPendingSteps selects, FROM pending LEFT JOIN inserted (naming `notified` runs it). */
+const NEW_BUILD_COLUMNS = sql`inserted.*, pending.count AS pending, (SELECT count(*) FROM notified)::int AS notified`;
+
+/** The new build from its statement's row, or QUEUE_FULL when the bound kept it out. */
+function newBuild(row: NewBuildRow | undefined, settings: SubmitSettings): Build {
+  if (!row?.id)
+    throw queueFull(`The queue already holds ${row?.pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   recordTransition(null, 'PENDING');
-  return buildFromRow(inserted);
+  return buildFromRow(row);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
-import { sql, type SqlClient } from '../db/sql.ts';
+import { Sql, sql, type SqlClient } from '../db/sql.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isReader } from '../auth/principal.ts';
@@ -73,7 +73,7 @@ export interface LockedUpload {
 
 export const LOCKED_UPLOAD_COLUMNS = sql`kind, "createdById", "createdByWorkerId", "buildId", "storageKey", size, sha256, "completedAt", "consumedAt"`;
 
-type ExpectedUpload = { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string };
+export type ExpectedUpload = { kind: UploadKind; createdById?: string; createdByWorkerId?: string; buildId?: string };
 
 /** Names what makes an upload unusable for the caller: missing, someone else's, the wrong kind, empty or used. */
 export function assertUsableUpload(
@@ -91,6 +91,18 @@ export function assertUsableUpload(
   if (!upload.completedAt || upload.size === null || upload.sha256 === null)
     throw badInput(`${what} has no bytes yet: PUT them to its URL first`);
   if (upload.consumedAt) throw conflict(`${what} was already used`);
+}
+
+/** assertUsableUpload as an SQL condition on the locked upload row named `row`, for one-statement consumers. */
+export function usableUpload(row: 'upload' | 'source' | 'certs', expected: ExpectedUpload): Sql {
+  const upload = new Sql([`"${row}"`], []);
+  const owner = [
+    expected.createdById !== undefined ? sql` AND ${upload}."createdById" = ${expected.createdById}::uuid` : sql``,
+    expected.createdByWorkerId !== undefined ? sql` AND ${upload}."createdByWorkerId" = ${expected.createdByWorkerId}::uuid` : sql``,
+    expected.buildId !== undefined ? sql` AND ${upload}."buildId" = ${expected.buildId}::uuid` : sql``,
+  ];
+  return sql`(${upload}.kind = ${expected.kind}::"UploadKind" AND ${upload}."consumedAt" IS NULL AND ${upload}."completedAt" IS NOT NULL
+    AND ${upload}.size IS NOT NULL AND ${upload}.sha256 IS NOT NULL${owner[0]}${owner[1]}${owner[2]})`;
 }
 
 /** Takes a finished upload for a build, once: locked, checked and marked consumed. */
