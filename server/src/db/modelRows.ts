@@ -3,13 +3,11 @@ import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { notFound } from '../errors.ts';
 import { sql, type SqlClient } from './sql.ts';
 
-/** Per model, its scalar fields and which of them are BigInt (pg returns int8 as a string). */
+/** Per model, its scalar fields, and which are BigInt (pg gives int8 as a string, JSON as a number) or DateTime. */
 function scalarFields(model: string) {
   const fields = getDatamodel().datamodel.models[model].fields.filter((field) => field.kind !== 'object');
-  return {
-    names: fields.map((field) => field.name),
-    bigints: fields.filter((field) => field.type === 'BigInt').map((field) => field.name),
-  };
+  const ofType = (type: string) => fields.filter((field) => field.type === type).map((field) => field.name);
+  return { names: fields.map((field) => field.name), bigints: ofType('BigInt'), dates: ofType('DateTime') };
 }
 
 const BUILD_FIELDS = scalarFields('Build');
@@ -22,7 +20,14 @@ const BUILD_FIELDS = scalarFields('Build');
 export function buildFromRow(row: Record<string, unknown>): Build {
   const build: Record<string, unknown> = {};
   for (const name of BUILD_FIELDS.names) build[name] = row[name];
-  for (const name of BUILD_FIELDS.bigints) if (build[name] != null) build[name] = BigInt(build[name] as string);
+  for (const name of BUILD_FIELDS.bigints) if (build[name] != null) build[name] = BigInt(build[name] as string | number);
+  return build as Build;
+}
+
+/** A "Build" row as to_jsonb() gives it, in the shape Prisma gives. */
+export function buildFromJson(json: Record<string, unknown>): Build {
+  const build = buildFromRow(json) as unknown as Record<string, unknown>;
+  for (const name of BUILD_FIELDS.dates) if (build[name] != null) build[name] = new Date(build[name] as string);
   return build as Build;
 }
 

@@ -5,7 +5,7 @@ import { claimBuilds, type ClaimRequest } from './claim.ts';
 
 /** Claim transactions one process runs at once; claims arriving meanwhile wait and go together. */
 const MAX_IN_FLIGHT = 2;
-/** Claims per transaction: bounds how long one transaction holds its workers' rows. */
+/** Claims per statement: bounds how long one statement holds its workers' rows. */
 const MAX_BATCH = 25;
 
 interface Waiting {
@@ -16,9 +16,9 @@ interface Waiting {
 }
 
 /**
- * Group commit for claims. A claim that finds a free slot runs at once, alone; claims that arrive
- * while every slot is busy wait and then run together in one transaction (see claimBuilds). Under
- * load, that is one commit, and one turn at PostgreSQL's NOTIFY lock, for many claims.
+ * Group commit for claims. A claim that finds a free turn runs at once, alone; claims that arrive
+ * while every turn is taken wait and then run together, in one statement (see claimBuilds). Under
+ * load, that is one round trip and one commit, one turn at PostgreSQL's NOTIFY lock, for many claims.
  */
 export class ClaimBatcher {
   readonly #pool: SqlPool;
@@ -61,7 +61,7 @@ export class ClaimBatcher {
         else waiting.resolve(outcome);
       });
     } catch (error) {
-      // The transaction failed as a whole (a lost connection, a timeout): so does every claim in it.
+      // The statement failed as a whole (a lost connection, a timeout): so does every claim in it.
       for (const waiting of batch) {
         waiting.endTimer();
         waiting.reject(error as Error);
