@@ -3,7 +3,7 @@ import type { Build } from '../generated/prisma/client.ts';
 import { claimDuration } from '../metrics/metrics.ts';
 import { claimBuilds, type ClaimRequest } from './claim.ts';
 
-/** Claim transactions one process runs at once; claims arriving meanwhile wait and go together. */
+/** Claim statements one process runs at once; claims arriving meanwhile wait and go together. */
 const MAX_IN_FLIGHT = 2;
 /** Claims per statement: bounds how long one statement holds its workers' rows. */
 const MAX_BATCH = 25;
