@@ -18,6 +18,7 @@ import { requestContext } from './http/requestContext.ts';
 import { sendError } from './http/respond.ts';
 import { createStaticHandler } from './http/staticFiles.ts';
 import { ClaimBatcher } from './queue/claimBatcher.ts';
+import { GroupCommit } from './db/groupCommit.ts';
 import { startRescueLoop } from './queue/rescue.ts';
 import { startEventBus, type EventBus } from './events/bus.ts';
 import { attachWebSocketServer } from './http/websocket.ts';
@@ -62,7 +63,7 @@ export function buildApp(config: Config, log: Logger) {
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
     bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
-    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool) };
+    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes: new GroupCommit(pool) };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);

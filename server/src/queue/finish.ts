@@ -1,4 +1,4 @@
-import { sql, type SqlPool } from '../db/sql.ts';
+import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { recordTransition } from '../metrics/metrics.ts';
@@ -15,7 +15,7 @@ import { countOutcomeStep } from './workerStatus.ts';
  * the locked rows to say which one failed.
  */
 export async function completeBuild(
-  pool: SqlPool,
+  db: SqlClient,
   storage: ObjectStorage,
   workerId: string,
   input: { buildId: string; resultUploadId: string },
@@ -28,7 +28,7 @@ export async function completeBuild(
     set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
   };
   const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
-  const [row] = await pool.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number }>(sql`
+  const [row] = await db.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), upload AS (
@@ -51,7 +51,7 @@ export async function completeBuild(
   assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, expectedUpload, 'resultUploadId');
   if (row.changed !== 1) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
-  if (build.certsKey !== null) await purgeFinishedCerts(pool, storage, [buildId]);
+  if (build.certsKey !== null) await purgeFinishedCerts(db, storage, [buildId]);
 }
 
 /** The worker gave up on the build; a retryable failure goes back to the queue while attempts remain. */
@@ -97,15 +97,15 @@ export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: 
  * Certificates are deleted once their build is finished: the object first, then the key, so a
  * crash in between leaves a key that the rescue loop's next sweep deletes again.
  */
-export async function purgeFinishedCerts(pool: SqlPool, storage: ObjectStorage, buildIds?: string[]): Promise<number> {
-  const builds = await pool.query<{ id: string; certsKey: string }>(sql`
+export async function purgeFinishedCerts(db: SqlClient, storage: ObjectStorage, buildIds?: string[]): Promise<number> {
+  const builds = await db.query<{ id: string; certsKey: string }>(sql`
     SELECT id, "certsKey" FROM "Build"
     WHERE "certsKey" IS NOT NULL AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
       ${buildIds ? sql`AND id = ANY(${buildIds}::uuid[])` : sql``}
     LIMIT 100`);
   for (const build of builds) {
     await storage.delete(build.certsKey);
-    await pool.execute(sql`UPDATE "Build" SET "certsKey" = NULL WHERE id = ${build.id}::uuid AND "certsKey" = ${build.certsKey}`);
+    await db.execute(sql`UPDATE "Build" SET "certsKey" = NULL WHERE id = ${build.id}::uuid AND "certsKey" = ${build.certsKey}`);
   }
   return builds.length;
 }

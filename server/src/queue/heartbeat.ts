@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.ts';
-import { sql, type Sql, type SqlPool } from '../db/sql.ts';
+import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
 import { notifyList, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
@@ -27,7 +27,7 @@ export interface HeartbeatResult {
  * due, a second one.
  */
 export async function heartbeat(
-  pool: SqlPool,
+  db: SqlClient,
   settings: TokenSettings,
   worker: WorkerPrincipal,
   input: { buildId?: string | null; progress?: number | null },
@@ -35,8 +35,8 @@ export async function heartbeat(
   const buildId = input.buildId ? assertId(input.buildId, 'buildId') : null;
   const progress = input.progress == null ? null : assertIntegerInRange(input.progress, 0, 100, 'progress');
   if (progress !== null && !buildId) throw badInput('progress needs a buildId');
-  const cancelRequested = buildId ? await beatBuild(pool, worker.workerId, buildId, progress) : await beatWorker(pool, worker.workerId);
-  const rotated = await rotateTokenIfDue(pool, settings, worker);
+  const cancelRequested = buildId ? await beatBuild(db, worker.workerId, buildId, progress) : await beatWorker(db, worker.workerId);
+  const rotated = await rotateTokenIfDue(db, settings, worker);
   return { buildId, cancelRequested, accessToken: rotated?.accessToken ?? null, expiresAt: rotated?.expiresAt ?? null };
 }
 
@@ -57,8 +57,8 @@ function seenSteps(workerId: string, when: Sql): Sql {
     )`;
 }
 
-async function beatWorker(pool: SqlPool, workerId: string): Promise<boolean> {
-  await pool.query(sql`WITH ${seenSteps(workerId, sql`true`)} SELECT (SELECT count(*) FROM "cameBack")::int AS "cameBack"`);
+async function beatWorker(db: SqlClient, workerId: string): Promise<boolean> {
+  await db.query(sql`WITH ${seenSteps(workerId, sql`true`)} SELECT (SELECT count(*) FROM "cameBack")::int AS "cameBack"`);
   return false;
 }
 
@@ -67,11 +67,11 @@ async function beatWorker(pool: SqlPool, workerId: string): Promise<boolean> {
  * an ASSIGNED build of this worker starts, a BUILDING one records the beat, and the worker is
  * marked seen, each only when its guard holds; the locked row then says what failed, if anything.
  */
-async function beatBuild(pool: SqlPool, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
+async function beatBuild(db: SqlClient, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
   const beat = sql`"lastHeartbeatAt" = now()${progress === null ? sql`` : sql`, progress = ${progress}::int`}`;
   const building: BusEvent[] = [{ topic: 'buildUpdated', buildId, status: 'BUILDING' }];
   const start = { to: 'BUILDING' as const, actor: `worker:${workerId}`, reason: 'started', set: sql`"startedAt" = now(), ${beat}` };
-  const [row] = await pool.query<Partial<LockedBuild> & { started: number }>(sql`
+  const [row] = await db.query<Partial<LockedBuild> & { started: number }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), mine AS (
@@ -103,14 +103,14 @@ async function beatBuild(pool: SqlPool, workerId: string, buildId: string, progr
  * requests already in flight succeed. The WHERE on the current hash makes two concurrent
  * heartbeats rotate once.
  */
-async function rotateTokenIfDue(pool: SqlPool, settings: TokenSettings, worker: WorkerPrincipal) {
+async function rotateTokenIfDue(db: SqlClient, settings: TokenSettings, worker: WorkerPrincipal) {
   if (worker.usingPreviousToken) return null;
   const remainingMs = worker.tokenExpiresAt.getTime() - Date.now();
   if (remainingMs > (settings.workerTokenTtlSeconds * 1000) / 3) return null;
   const issued = issueWorkerToken(worker.workerId, settings);
   const previousValidUntil = new Date(Math.min(Date.now() + settings.workerTokenGraceSeconds * 1000, worker.tokenExpiresAt.getTime()));
   // The old token now lives only for the grace period: other processes must not trust it longer.
-  const rotated = await pool.query(sql`
+  const rotated = await db.query(sql`
     WITH rotated AS (
       UPDATE "Worker" SET "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt},
         "previousTokenHash" = ${worker.tokenHash}, "previousTokenValidUntil" = ${previousValidUntil}

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
-import { sql, type SqlPool } from '../db/sql.ts';
+import { sql, type SqlClient } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { badInput, notFound, payloadTooLarge } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
@@ -41,7 +41,7 @@ interface LogState extends LockedBuild {
  * the counters advanced and the event raised; the locked row then says which check failed.
  */
 export async function appendBuildLogs(
-  pool: SqlPool,
+  db: SqlClient,
   bounds: LogBounds,
   workerId: string,
   input: { buildId: string; firstSeq: number; lines: BuildLogInput[] },
@@ -55,7 +55,7 @@ export async function appendBuildLogs(
 
   const now = new Date().toISOString();
   const marker = `Log truncated: this build reached its limit of ${bounds.logMaxLines} lines or ${bounds.logMaxBytes} bytes; later lines were dropped.`;
-  const [row] = await pool.query<LogState & { accepted: number | null; stored: number | null }>(sql`
+  const [row] = await db.query<LogState & { accepted: number | null; stored: number | null }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated" FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), ok AS (

@@ -54,7 +54,7 @@ interface NewBuild {
  * events raised and the uploads consumed only if both are usable and the queue has room; the
  * locked uploads then say which check failed.
  */
-export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<Build> {
+export async function submitBuild(db: SqlClient, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<Build> {
   const idempotencyKey = input.idempotencyKey == null ? null : assertText(input.idempotencyKey, 200, 'idempotencyKey');
   const build: NewBuild = {
     platform: input.platform,
@@ -75,11 +75,11 @@ export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submi
   const expectedSource = { kind: 'SOURCE' as const, createdById: submitter.apiKeyId };
   const expectedCerts = { kind: 'CERTS' as const, createdById: submitter.apiKeyId };
   if (idempotencyKey) {
-    const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
-    if (existing) return readBuild(pool, existing);
+    const existing = await findByIdempotencyKey(db, submitter.apiKeyId, idempotencyKey);
+    if (existing) return readBuild(db, existing);
   }
   try {
-    const [row] = await pool.query<NewBuildRow & { source: LockedUpload | null; certs: LockedUpload | null }>(sql`
+    const [row] = await db.query<NewBuildRow & { source: LockedUpload | null; certs: LockedUpload | null }>(sql`
       WITH source AS (
         SELECT id, ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${sourceUploadId}::uuid FOR UPDATE
       ), certs AS (
@@ -103,8 +103,8 @@ export async function submitBuild(pool: SqlPool, settings: SubmitSettings, submi
   } catch (error) {
     // A concurrent submit with the same key won the race: answer with its build.
     if (idempotencyKey && (error as { code?: string }).code === UNIQUE_VIOLATION) {
-      const existing = await findByIdempotencyKey(pool, submitter.apiKeyId, idempotencyKey);
-      if (existing) return readBuild(pool, existing);
+      const existing = await findByIdempotencyKey(db, submitter.apiKeyId, idempotencyKey);
+      if (existing) return readBuild(db, existing);
     }
     throw error;
   }

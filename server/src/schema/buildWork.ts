@@ -70,7 +70,7 @@ builder.mutationFields((t) => ({
       progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
     },
     resolve: (_root, args, ctx) =>
-      heartbeat(sqlPool(), ctx.services.config, callingWorker(ctx), {
+      heartbeat(ctx.services.writes, ctx.services.config, callingWorker(ctx), {
         buildId: args.buildId == null ? null : String(args.buildId),
         progress: args.progress,
       }),
@@ -85,7 +85,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_query, _root, args, ctx) => {
       const buildId = String(args.buildId).toLowerCase();
-      await completeBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, {
+      await completeBuild(ctx.services.writes, ctx.services.storage, callingWorker(ctx).workerId, {
         buildId,
         resultUploadId: String(args.resultUploadId),
       });

@@ -5,6 +5,7 @@ import type { ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { ClaimBatcher } from '../queue/claimBatcher.ts';
+import type { GroupCommit } from '../db/groupCommit.ts';
 
 /** Process-wide services the resolvers hand to domain functions. */
 export interface Services {
@@ -14,6 +15,8 @@ export interface Services {
   log: Logger;
   bus: EventBus;
   claims: ClaimBatcher;
+  /** The hot paths' single-statement changes, group-committed. */
+  writes: GroupCommit;
 }
 
 /** What every resolver sees: who is calling, and the services. */
