@@ -140,6 +140,40 @@ describe('the build lifecycle over HTTP GraphQL', () => {
     expect(again.id).toBe(first.id);
   });
 
+  it('creates one build for concurrent submits with the same idempotency key, and answers each with it', async () => {
+    const submitter = await createApiKey(server, 'SUBMITTER', 'racing CI');
+    // Concurrent submits share a commit (group commit); the losers' unique violation fails the
+    // batch, which then runs statement by statement, so each still gets its own answer.
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        submitBuild(server, submitter.secret, { idempotencyKey: index % 2 ? 'ci-run-7' : 'ci-run-8' }),
+      ),
+    );
+    const builds = expectData(
+      await graphql<{ builds: { edges: { node: { id: string; idempotencyKey: string } }[] } }>(
+        server.graphqlUrl,
+        `
+          {
+            builds(first: 100) {
+              edges {
+                node {
+                  id
+                  idempotencyKey
+                }
+              }
+            }
+          }
+        `,
+        {},
+        submitter.secret,
+      ),
+    ).builds.edges.map((edge) => edge.node);
+    const byKey = (key: string) => builds.filter((build) => build.idempotencyKey === key).map((build) => build.id);
+    expect(byKey('ci-run-7')).toHaveLength(1);
+    expect(byKey('ci-run-8')).toHaveLength(1);
+    answers.forEach((answer, index) => expect(answer.id).toBe(byKey(index % 2 ? 'ci-run-7' : 'ci-run-8')[0]));
+  });
+
   it('retries a finished build as a new pending build linked to it', async () => {
     const submitter = await createApiKey(server, 'SUBMITTER');
     const build = await submitBuild(server, submitter.secret);
