@@ -81,6 +81,9 @@ class Connection implements SqlClient {
   }
 }
 
+const DEADLOCK_DETECTED = '40P01';
+const DEADLOCK_ATTEMPTS = 3;
+
 export class SqlPool implements SqlClient {
   readonly pool: pg.Pool;
 
@@ -102,8 +105,21 @@ export class SqlPool implements SqlClient {
     return (await this.pool.query(prepared(statement))).rowCount ?? 0;
   }
 
-  /** Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in a transaction on one connection: committed when it resolves, rolled back when it
+   * throws. A transaction PostgreSQL aborts to break a deadlock kept nothing, so it runs again.
+   */
   async transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transactionOnce(work);
+      } catch (error) {
+        if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === DEADLOCK_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async #transactionOnce<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
