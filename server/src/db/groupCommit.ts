@@ -11,8 +11,7 @@ interface Queued {
 }
 
 /**
- * Group commit for the single-statement changes of the hot paths (submit, heartbeat, log and
- * telemetry batches, completion). PostgreSQL holds a global lock from a notifying transaction's
+ * Group commit for the single-statement changes of the hot paths (submit, heartbeat, completion). PostgreSQL holds a global lock from a notifying transaction's
  * commit until its WAL flush is done, so on a durable database notifying commits run one at a
  * time; sharing commits is what lets many workers report at once.
  *
