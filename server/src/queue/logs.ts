@@ -55,7 +55,7 @@ export async function appendBuildLogs(
 
   const now = new Date().toISOString();
   const marker = `Log truncated: this build reached its limit of ${bounds.logMaxLines} lines or ${bounds.logMaxBytes} bytes; later lines were dropped.`;
-  const [row] = await db.query<LogState & { accepted: number | null; stored: number | null }>(sql`
+  const [row] = await db.query<LogState & { accepted: number | null }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated" FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), ok AS (
@@ -94,7 +94,7 @@ export async function appendBuildLogs(
         'fromSeq', ${firstSeq}::int, 'toSeq', max(seq))::text)
       FROM stored HAVING count(*) > 0
     )
-    SELECT build.*, batch.accepted, (SELECT count(*) FROM notified)::int AS stored, batch.truncated
+    SELECT build.*, batch.accepted, batch.truncated, (SELECT count(*) FROM notified)::int AS notified
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN batch ON true`);
   if (!row?.id) throw notFound('Build');
   assertOwnActiveBuild(row, workerId);
