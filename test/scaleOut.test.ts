@@ -92,3 +92,16 @@ it(`completes ${BUILDS} builds exactly once with ${WORKERS} workers split across
   console.log(`${BUILDS} builds completed once each across two servers in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   // Some 14,000 requests, sharing two cores with the rest of the suite.
 }, 240_000);
+
+it('starts several servers at once on a fresh database with one admin key, which exists once', async () => {
+  const fresh = await createTestDatabase();
+  const env = { FREE_AGENT_ADMIN_KEY: `fak_${randomBytes(32).toString('base64url')}` };
+  const servers = await Promise.allSettled(Array.from({ length: 4 }, () => startServer({ databaseUrl: fresh.url, env })));
+  try {
+    expect(servers.map((started) => started.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await adminQuery(fresh.url, `SELECT role, count(*)::int AS n FROM "ApiKey" GROUP BY role`)).toEqual([{ role: 'ADMIN', n: 1 }]);
+  } finally {
+    await Promise.all(servers.map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)));
+    await fresh.drop();
+  }
+});

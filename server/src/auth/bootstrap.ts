@@ -19,11 +19,9 @@ export async function ensureAdminKey(
 ): Promise<BootstrapResult> {
   if (options.configuredKey) {
     const hash = hashSecret(options.configuredKey);
-    await db.apiKey.upsert({
-      where: { hash },
-      create: { name: 'admin (FREE_AGENT_ADMIN_KEY)', role: 'ADMIN', hash },
-      update: {},
-    });
+    // INSERT … ON CONFLICT DO NOTHING: servers starting together on one database all succeed
+    // (an upsert is a read, then a write, and the slower one failed on the unique hash).
+    await db.apiKey.createMany({ data: [{ name: 'admin (FREE_AGENT_ADMIN_KEY)', role: 'ADMIN', hash }], skipDuplicates: true });
     return {};
   }
   const admins = await db.apiKey.count({ where: { role: 'ADMIN', revokedAt: null } });
