@@ -105,3 +105,19 @@ it('starts several servers at once on a fresh database with one admin key, which
     await fresh.drop();
   }
 });
+
+it('makes one admin key when several servers start at once on a fresh database without one', async () => {
+  const fresh = await createTestDatabase();
+  const servers = await Promise.allSettled(Array.from({ length: 3 }, () => startServer({ databaseUrl: fresh.url, withoutAdminKey: true })));
+  try {
+    expect(servers.map((started) => started.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(await adminQuery(fresh.url, `SELECT role, count(*)::int AS n FROM "ApiKey" GROUP BY role`)).toEqual([{ role: 'ADMIN', n: 1 }]);
+    const shown = servers.filter(
+      (started) => started.status === 'fulfilled' && started.value.logs().some((line) => line.includes('Admin key (shown once')),
+    );
+    expect(shown).toHaveLength(1);
+  } finally {
+    await Promise.all(servers.map((started) => (started.status === 'fulfilled' ? started.value.stop() : undefined)));
+    await fresh.drop();
+  }
+});

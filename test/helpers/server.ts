@@ -19,6 +19,8 @@ export interface StartServerOptions {
   env?: Record<string, string>;
   /** Reuse a data directory (e.g. to restart a server); a fresh one otherwise. */
   dataDir?: string;
+  /** Start without FREE_AGENT_ADMIN_KEY, so the server makes one when the database has none (adminKey is then ''). */
+  withoutAdminKey?: boolean;
 }
 
 export interface TestServer {
@@ -54,7 +56,7 @@ const madeDataDirs = new Set<string>();
  */
 export async function startServer(options: StartServerOptions): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await makeDataDir());
-  const adminKey = options.env?.FREE_AGENT_ADMIN_KEY ?? `fak_${randomBytes(32).toString('base64url')}`;
+  const adminKey = options.withoutAdminKey ? '' : (options.env?.FREE_AGENT_ADMIN_KEY ?? `fak_${randomBytes(32).toString('base64url')}`);
   const env: Record<string, string> = {
     ...inheritedEnv(),
     PORT: '0',
@@ -66,6 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
     FREE_AGENT_LOG_LEVEL: 'info',
     ...options.env,
   };
+  if (options.withoutAdminKey) delete env.FREE_AGENT_ADMIN_KEY;
 
   // SERVER_CPU_PROF=<dir> profiles every server a test starts (node --cpu-prof), for performance work.
   const profile = process.env.SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_CPU_PROF}`] : [];
