@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
 import { startServer, stopAllServers, type TestServer } from '../test/helpers/server.ts';
-import { createApiKey, createUpload } from './lib/api.ts';
+import { createApiKey, createUpload, overHttp } from './lib/api.ts';
 import { graphql } from './lib/http.ts';
 
 const MiB = 1024 * 1024;
@@ -212,15 +212,15 @@ function assertServerProcess(pid: number): void {
 async function runTransfers(server: TestServer, figures: TransferFigures[]): Promise<void> {
   assertServerProcess(server.pid);
   const memory = new ServerMemory(server.pid);
-  const submitterKey = await createApiKey(server, server.adminKey, 'SUBMITTER');
-  const workerKey = await createApiKey(server, server.adminKey, 'WORKER');
+  const submitterKey = await createApiKey(overHttp(server, server.adminKey), 'SUBMITTER');
+  const workerKey = await createApiKey(overHttp(server, server.adminKey), 'WORKER');
 
   // Warm-up: the artifact route, the upload row and storage paths all run once on a small body, so
   // their one-time costs (lazy module loads, JIT, pool connections) are not counted as growth.
-  const warmUp = await createUpload(server, submitterKey, { kind: 'SOURCE', size: MiB });
+  const warmUp = await createUpload(overHttp(server, submitterKey), { kind: 'SOURCE', size: MiB });
   await putGenerated(warmUp.url, 'warm-up', MiB);
 
-  const source = await createUpload(server, submitterKey, { kind: 'SOURCE', size: ARTIFACT_BYTES });
+  const source = await createUpload(overHttp(server, submitterKey), { kind: 'SOURCE', size: ARTIFACT_BYTES });
   let sourceSha256 = '';
   figures.push(
     await measure(memory, 'source upload (PUT)', ARTIFACT_BYTES, async () => {
@@ -285,7 +285,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       buildId: submitBuild.id,
     },
   );
-  const result = await createUpload(server, workerToken, { kind: 'RESULT', size: ARTIFACT_BYTES, buildId: submitBuild.id });
+  const result = await createUpload(overHttp(server, workerToken), { kind: 'RESULT', size: ARTIFACT_BYTES, buildId: submitBuild.id });
   let resultSha256 = '';
   figures.push(
     await measure(memory, 'result upload (PUT)', ARTIFACT_BYTES, async () => {

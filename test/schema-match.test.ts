@@ -377,4 +377,12 @@ describe('the migrated database', () => {
     expect(directories.length).toBeGreaterThan(0);
     expect(rows).toEqual(onDisk);
   });
+
+  // Planner settings change plans, not results, so no behaviour test would notice them gone: with
+  // jit on, PostgreSQL servers built with LLVM compiled every claim batch (~100 ms each).
+  test('the claim function runs with its planner settings: index walk in order, no JIT', async () => {
+    const { rows } = await client.query<{ settings: string[] }>(`SELECT proconfig AS settings FROM pg_proc WHERE proname = 'claimBuilds'`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.settings.sort()).toEqual(['enable_bitmapscan=off', 'enable_sort=off', 'jit=off']);
+  });
 });

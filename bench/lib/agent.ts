@@ -2,8 +2,12 @@
 // claims once per wake-up, claims again right after finishing a build, and also claims on a slow
 // timer with jitter so a missed wake-up never strands a build. A build is run as a real worker's
 // protocol with no real work: heartbeat (starts it), one log batch, a RESULT upload, complete.
+// Every operation goes over the agent's one socket (only the upload's bytes are an HTTP PUT),
+// as the reference agent sends them: an operation there costs the server a fraction of an HTTP
+// request.
 import {
   appendBuildLogs,
+  type Caller,
   claimBuild,
   completeBuild,
   type Endpoint,
@@ -56,7 +60,8 @@ export class Recorder {
 export interface AgentOptions {
   index: number;
   endpoint: Endpoint;
-  workerKey: string;
+  /** Registers workers: the worker key over HTTP. */
+  registrar: Caller;
   recorder: Recorder;
   platforms?: Platform[];
   /** The slow claim timer's period: a random value in [min, max) ms each time. */
@@ -86,13 +91,19 @@ export class BenchAgent {
   /** Registers the worker (over HTTP) without connecting yet. */
   static async register(options: AgentOptions): Promise<BenchAgent> {
     const agent = new BenchAgent(options);
-    const registered = await registerWorker(options.endpoint, options.workerKey, {
+    const registered = await registerWorker(options.registrar, {
       name: `bench-${options.index}`,
       platforms: options.platforms ?? ['ANDROID'],
     });
     agent.workerId = registered.workerId;
     agent.#token = registered.token;
     return agent;
+  }
+
+  /** Operations on the agent's socket (open once connect() resolved). */
+  get #operations(): Caller {
+    if (!this.#socket) throw new Error(`worker ${this.index} has no socket`);
+    return this.#socket.request;
   }
 
   get idle(): boolean {
@@ -163,14 +174,14 @@ export class BenchAgent {
   }
 
   async #claimLoop(trigger: ClaimTrigger, wakeBuildId: string | null, wokenAt: number | null): Promise<void> {
-    const { recorder, endpoint } = this.options;
+    const { recorder } = this.options;
     for (;;) {
       this.#state = 'claiming';
       this.#rewake = undefined;
       const sentAt = performance.now();
       let buildId: string | null = null;
       try {
-        buildId = await claimBuild(endpoint, this.#token);
+        buildId = await claimBuild(this.#operations);
       } catch (error) {
         const answeredAt = performance.now();
         recorder.claims.push({
@@ -211,22 +222,23 @@ export class BenchAgent {
   }
 
   async #runBuild(buildId: string): Promise<void> {
-    const { recorder, endpoint } = this.options;
+    const { recorder } = this.options;
     const timed = async <T>(step: Step, action: () => Promise<T>): Promise<T> => {
       const startedAt = performance.now();
       const result = await action();
       recorder.steps[step].push(performance.now() - startedAt);
       return result;
     };
-    const beat = await timed('heartbeat', () => heartbeat(endpoint, this.#token, buildId, 10));
+    const call = this.#operations;
+    const beat = await timed('heartbeat', () => heartbeat(call, buildId, 10));
     if (beat.accessToken) this.#token = beat.accessToken;
     await timed('appendBuildLogs', () =>
-      appendBuildLogs(endpoint, this.#token, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)),
+      appendBuildLogs(call, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)),
     );
     const resultUploadId = await timed('createUpload+PUT', () =>
-      uploadBytes(endpoint, this.#token, 'RESULT', Buffer.alloc(RESULT_BYTES, 7), buildId),
+      uploadBytes(call, 'RESULT', Buffer.alloc(RESULT_BYTES, 7), buildId),
     );
-    await timed('completeBuild', () => completeBuild(endpoint, this.#token, buildId, resultUploadId));
+    await timed('completeBuild', () => completeBuild(call, buildId, resultUploadId));
     recorder.completedAt.set(buildId, performance.now());
   }
 }

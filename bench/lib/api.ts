@@ -1,7 +1,16 @@
-// The Free Agent operations the benchmark drives, each one GraphQL request (or the PUT of a
-// signed upload URL), exactly as test/helpers/flows.ts and a real worker agent send them.
+// The Free Agent operations the benchmark drives, each one GraphQL operation (or the PUT of a
+// signed upload URL), exactly as test/helpers/flows.ts and a real worker agent send them. Each
+// goes through a Caller: an HTTP POST with a key or token, or an operation on a worker's socket.
 import { randomBytes } from 'node:crypto';
 import { graphql, putBytes } from './http.ts';
+
+/** Runs one query or mutation and returns its data; errors throw GraphQLRequestError. */
+export type Caller = <T>(query: string, variables?: object) => Promise<T>;
+
+/** Operations as HTTP POSTs to `endpoint` with `Authorization: Bearer <token>`. */
+export function overHttp(endpoint: Pick<Endpoint, 'graphqlUrl'>, token: string): Caller {
+  return (query, variables) => graphql(endpoint.graphqlUrl, token, query, variables);
+}
 
 export type Platform = 'IOS' | 'ANDROID';
 
@@ -11,10 +20,8 @@ export interface Endpoint {
   wsUrl: string;
 }
 
-export async function createApiKey(endpoint: Endpoint, adminKey: string, role: 'SUBMITTER' | 'WORKER'): Promise<string> {
-  const data = await graphql<{ createApiKey: { secret: string } }>(
-    endpoint.graphqlUrl,
-    adminKey,
+export async function createApiKey(admin: Caller, role: 'SUBMITTER' | 'WORKER'): Promise<string> {
+  const data = await admin<{ createApiKey: { secret: string } }>(
     `
       mutation ($name: String!, $role: ApiKeyRole!) {
         createApiKey(name: $name, role: $role) {
@@ -28,13 +35,10 @@ export async function createApiKey(endpoint: Endpoint, adminKey: string, role: '
 }
 
 export async function createUpload(
-  endpoint: Endpoint,
-  token: string,
+  call: Caller,
   input: { kind: 'SOURCE' | 'RESULT'; size: number; buildId?: string },
 ): Promise<{ id: string; url: string }> {
-  const data = await graphql<{ createUpload: { id: string; url: string } }>(
-    endpoint.graphqlUrl,
-    token,
+  const data = await call<{ createUpload: { id: string; url: string } }>(
     `
       mutation ($input: CreateUploadInput!) {
         createUpload(input: $input) {
@@ -49,14 +53,8 @@ export async function createUpload(
 }
 
 /** createUpload + PUT: the upload id, ready to submit or complete with. */
-export async function uploadBytes(
-  endpoint: Endpoint,
-  token: string,
-  kind: 'SOURCE' | 'RESULT',
-  bytes: Buffer,
-  buildId?: string,
-): Promise<string> {
-  const ticket = await createUpload(endpoint, token, { kind, size: bytes.length, buildId });
+export async function uploadBytes(call: Caller, kind: 'SOURCE' | 'RESULT', bytes: Buffer, buildId?: string): Promise<string> {
+  const ticket = await createUpload(call, { kind, size: bytes.length, buildId });
   await putBytes(ticket.url, bytes);
   return ticket.id;
 }
@@ -68,14 +66,8 @@ export function newSource(): Buffer {
   return randomBytes(SOURCE_BYTES);
 }
 
-export async function submitBuild(
-  endpoint: Endpoint,
-  submitterKey: string,
-  input: { platform: Platform; sourceUploadId: string; priority?: number },
-): Promise<string> {
-  const data = await graphql<{ submitBuild: { id: string } }>(
-    endpoint.graphqlUrl,
-    submitterKey,
+export async function submitBuild(call: Caller, input: { platform: Platform; sourceUploadId: string; priority?: number }): Promise<string> {
+  const data = await call<{ submitBuild: { id: string } }>(
     `
       mutation ($input: SubmitBuildInput!) {
         submitBuild(input: $input) {
@@ -89,13 +81,10 @@ export async function submitBuild(
 }
 
 export async function registerWorker(
-  endpoint: Endpoint,
-  workerKey: string,
+  call: Caller,
   input: { name: string; platforms: Platform[] },
 ): Promise<{ workerId: string; token: string }> {
-  const data = await graphql<{ registerWorker: { accessToken: string; worker: { id: string } } }>(
-    endpoint.graphqlUrl,
-    workerKey,
+  const data = await call<{ registerWorker: { accessToken: string; worker: { id: string } } }>(
     `
       mutation ($input: RegisterWorkerInput!) {
         registerWorker(input: $input) {
@@ -112,10 +101,8 @@ export async function registerWorker(
 }
 
 /** What a worker agent asks for when it claims: the build and where to download its inputs. */
-export async function claimBuild(endpoint: Endpoint, workerToken: string): Promise<string | null> {
-  const data = await graphql<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
-    endpoint.graphqlUrl,
-    workerToken,
+export async function claimBuild(call: Caller): Promise<string | null> {
+  const data = await call<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
     `
       mutation {
         claimBuild {
@@ -131,14 +118,11 @@ export async function claimBuild(endpoint: Endpoint, workerToken: string): Promi
 }
 
 export async function heartbeat(
-  endpoint: Endpoint,
-  workerToken: string,
+  call: Caller,
   buildId: string,
   progress: number,
 ): Promise<{ cancelRequested: boolean; accessToken: string | null }> {
-  const data = await graphql<{ heartbeat: { cancelRequested: boolean; accessToken: string | null } }>(
-    endpoint.graphqlUrl,
-    workerToken,
+  const data = await call<{ heartbeat: { cancelRequested: boolean; accessToken: string | null } }>(
     `
       mutation ($buildId: ID, $progress: Int) {
         heartbeat(buildId: $buildId, progress: $progress) {
@@ -159,15 +143,12 @@ export interface LogLine {
 }
 
 export async function appendBuildLogs(
-  endpoint: Endpoint,
-  workerToken: string,
+  call: Caller,
   buildId: string,
   firstSeq: number,
   lines: LogLine[],
 ): Promise<{ nextSeq: number; accepted: number }> {
-  const data = await graphql<{ appendBuildLogs: { nextSeq: number; accepted: number } }>(
-    endpoint.graphqlUrl,
-    workerToken,
+  const data = await call<{ appendBuildLogs: { nextSeq: number; accepted: number } }>(
     `
       mutation ($id: ID!, $seq: Int!, $lines: [BuildLogInput!]!) {
         appendBuildLogs(buildId: $id, firstSeq: $seq, lines: $lines) {
@@ -187,15 +168,8 @@ export interface TelemetryEvent {
   data: Record<string, unknown>;
 }
 
-export async function recordBuildTelemetry(
-  endpoint: Endpoint,
-  workerToken: string,
-  buildId: string,
-  events: TelemetryEvent[],
-): Promise<number> {
-  const data = await graphql<{ recordBuildTelemetry: { accepted: number } }>(
-    endpoint.graphqlUrl,
-    workerToken,
+export async function recordBuildTelemetry(call: Caller, buildId: string, events: TelemetryEvent[]): Promise<number> {
+  const data = await call<{ recordBuildTelemetry: { accepted: number } }>(
     `
       mutation ($id: ID!, $events: [BuildTelemetryInput!]!) {
         recordBuildTelemetry(buildId: $id, events: $events) {
@@ -208,10 +182,8 @@ export async function recordBuildTelemetry(
   return data.recordBuildTelemetry.accepted;
 }
 
-export async function completeBuild(endpoint: Endpoint, workerToken: string, buildId: string, resultUploadId: string): Promise<void> {
-  const data = await graphql<{ completeBuild: { status: string } }>(
-    endpoint.graphqlUrl,
-    workerToken,
+export async function completeBuild(call: Caller, buildId: string, resultUploadId: string): Promise<void> {
+  const data = await call<{ completeBuild: { status: string } }>(
     `
       mutation ($buildId: ID!, $resultUploadId: ID!) {
         completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {

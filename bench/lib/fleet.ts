@@ -2,7 +2,7 @@
 // submitters, CPU meters and the shape of a scenario's result.
 import type { TestServer } from '../../test/helpers/server.ts';
 import { BenchAgent, type Recorder } from './agent.ts';
-import { createApiKey, type Endpoint, newSource, type Platform, submitBuild, uploadBytes } from './api.ts';
+import { type Caller, createApiKey, type Endpoint, newSource, overHttp, type Platform, submitBuild, uploadBytes } from './api.ts';
 import type { BenchEnvironment } from './environment.ts';
 import { clusterCpuSeconds, cpuSeconds, CpuMeter, selfCpuSeconds } from './proc.ts';
 import { mapConcurrent } from './stats.ts';
@@ -49,15 +49,20 @@ export interface ServerHandle {
   endpoint: Endpoint;
   submitterKey: string;
   workerKey: string;
+  /** Submits and uploads sources with the submitter key, over HTTP as CI does. */
+  submitter: Caller;
+  /** Registers workers with the worker key. */
+  registrar: Caller;
 }
 
-export async function prepareServer(server: TestServer): Promise<ServerHandle> {
+/** Makes a submitter and a worker key on `server`, or uses the given ones (keys are rows in the shared database). */
+export async function prepareServer(server: TestServer, keys?: { submitterKey: string; workerKey: string }): Promise<ServerHandle> {
   const endpoint = { graphqlUrl: server.graphqlUrl, wsUrl: server.wsUrl };
-  const [submitterKey, workerKey] = await Promise.all([
-    createApiKey(endpoint, server.adminKey, 'SUBMITTER'),
-    createApiKey(endpoint, server.adminKey, 'WORKER'),
-  ]);
-  return { server, endpoint, submitterKey, workerKey };
+  const admin = overHttp(endpoint, server.adminKey);
+  const [submitterKey, workerKey] = keys
+    ? [keys.submitterKey, keys.workerKey]
+    : await Promise.all([createApiKey(admin, 'SUBMITTER'), createApiKey(admin, 'WORKER')]);
+  return { server, endpoint, submitterKey, workerKey, submitter: overHttp(endpoint, submitterKey), registrar: overHttp(endpoint, workerKey) };
 }
 
 /**
@@ -78,7 +83,7 @@ export async function startFleet(
       const agent = await BenchAgent.register({
         index,
         endpoint: handle.endpoint,
-        workerKey: handle.workerKey,
+        registrar: handle.registrar,
         recorder,
         platforms: options.platforms,
         pollMs: options.pollMs,
@@ -106,7 +111,7 @@ export async function preUploadSources(
     concurrency,
     (index) => {
       const handle = handles[index % handles.length]!;
-      return uploadBytes(handle.endpoint, handle.submitterKey, 'SOURCE', newSource());
+      return uploadBytes(handle.submitter, 'SOURCE', newSource());
     },
   );
   return { ids, seconds: (performance.now() - startedAt) / 1000 };
@@ -137,7 +142,7 @@ export async function submitAll(
 
 export async function submitOne(handle: ServerHandle, sourceUploadId: string, server = 0): Promise<Submission> {
   const sentAt = performance.now();
-  const buildId = await submitBuild(handle.endpoint, handle.submitterKey, { platform: 'ANDROID', sourceUploadId });
+  const buildId = await submitBuild(handle.submitter, { platform: 'ANDROID', sourceUploadId });
   return { buildId, sentAt, answeredAt: performance.now(), server };
 }
 

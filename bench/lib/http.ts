@@ -74,6 +74,16 @@ export class GraphQLRequestError extends Error {
   }
 }
 
+/** The error for an answer without data: the operation's first field and the first error's code and message. */
+export function operationError(query: string, first: GraphQLErrorEntry | undefined, fallback: string, status: number): GraphQLRequestError {
+  const operation = /\{\s*(\w+)/.exec(query)?.[1] ?? query.slice(0, 40);
+  return new GraphQLRequestError(
+    `${operation}: ${first?.extensions?.code ?? 'no data'} ${first?.message ?? fallback}`,
+    first?.extensions?.code,
+    status,
+  );
+}
+
 /** POSTs one operation with `Authorization: Bearer <token>`; errors throw GraphQLRequestError. */
 export async function graphql<T>(url: string, token: string | undefined, query: string, variables: object = {}): Promise<T> {
   const answer = await httpRequest(url, {
@@ -95,15 +105,7 @@ export async function graphql<T>(url: string, token: string | undefined, query: 
       answer.status,
     );
   }
-  if (body.errors?.length || !body.data) {
-    const first = body.errors?.[0];
-    const operation = /\{\s*(\w+)/.exec(query)?.[1] ?? query.slice(0, 40);
-    throw new GraphQLRequestError(
-      `${operation}: ${first?.extensions?.code ?? 'no data'} ${first?.message ?? answer.text.slice(0, 300)}`,
-      first?.extensions?.code,
-      answer.status,
-    );
-  }
+  if (body.errors?.length || !body.data) throw operationError(query, body.errors?.[0], answer.text.slice(0, 300), answer.status);
   return body.data;
 }
 

@@ -2,6 +2,8 @@
 // connectionParams exactly as the reference agent and the console do.
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Caller } from './api.ts';
+import { type GraphQLErrorEntry, operationError } from './http.ts';
 
 export interface Socket {
   client: Client;
@@ -9,6 +11,8 @@ export interface Socket {
   connected: Promise<void>;
   /** Subscribes; `onNext` gets each payload's data, `onEnd` an error or completion. */
   subscribe<T>(query: string, onNext: (data: T) => void, onEnd?: (error?: unknown) => void): () => void;
+  /** Runs a query or mutation on this socket, as a worker agent sends its operations. */
+  request: Caller;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,27 @@ export function openSocket(wsUrl: string, token: string): Socket {
           complete: () => onEnd?.(),
         },
       );
+    },
+    request<T>(query: string, variables: object = {}) {
+      return new Promise<T>((resolve, reject) => {
+        let data: T | undefined;
+        client.subscribe<T>(
+          { query, variables: variables as Record<string, unknown> },
+          {
+            next: (result) => {
+              const first = (result.errors as GraphQLErrorEntry[] | undefined)?.[0];
+              if (first || !result.data) reject(operationError(query, first, '', 0));
+              else data = result.data as T;
+            },
+            error: (error) => {
+              // An operation the server refused arrives as its errors; a closed socket as the close event.
+              if (Array.isArray(error)) reject(operationError(query, error[0] as GraphQLErrorEntry, '', 0));
+              else reject(error instanceof Error ? error : new Error(`socket operation failed: ${describeClose(error)}`));
+            },
+            complete: () => (data === undefined ? reject(new Error('socket operation completed without data')) : resolve(data)),
+          },
+        );
+      });
     },
     close: () => client.dispose() as Promise<void>,
   };

@@ -1,7 +1,7 @@
 // Claim throughput through GraphQL on a deep queue: builds are submitted first (through the API),
 // then 50 claimers call claimBuild as fast as they can until the queue is empty.
 import { adminQuery } from '../../test/helpers/postgresCluster.ts';
-import { claimBuild, newSource, registerWorker, submitBuild, uploadBytes } from '../lib/api.ts';
+import { claimBuild, newSource, overHttp, registerWorker, submitBuild, uploadBytes } from '../lib/api.ts';
 import { type BenchContext, cpuMeter, describeCpu, prepareServer, type ScenarioResult } from '../lib/fleet.ts';
 import { mapConcurrent, round, summarize } from '../lib/stats.ts';
 
@@ -27,8 +27,8 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
       Array.from({ length: SUBMITTERS }, async () => {
         while (started < builds && performance.now() - submitStartedAt < budgetSeconds * 1000) {
           started += 1;
-          const sourceUploadId = await uploadBytes(handle.endpoint, handle.submitterKey, 'SOURCE', newSource());
-          await submitBuild(handle.endpoint, handle.submitterKey, { platform: 'ANDROID', sourceUploadId });
+          const sourceUploadId = await uploadBytes(handle.submitter, 'SOURCE', newSource());
+          await submitBuild(handle.submitter, { platform: 'ANDROID', sourceUploadId });
           submitted += 1;
         }
       }),
@@ -38,7 +38,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
     const claimers = await mapConcurrent(
       Array.from({ length: CLAIMERS }, (_, index) => index),
       25,
-      (index) => registerWorker(handle.endpoint, handle.workerKey, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
+      (index) => registerWorker(handle.registrar, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
     );
     // No API sets a worker's concurrency; a benchmark may set it in the database.
     await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = $1 WHERE id = ANY($2::uuid[])`, [
@@ -61,7 +61,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
           const sentAt = performance.now();
           let buildId: string | null;
           try {
-            buildId = await claimBuild(handle.endpoint, claimer.token);
+            buildId = await claimBuild(overHttp(handle.endpoint, claimer.token));
           } catch (error) {
             errorCount += 1;
             if (errors.length < 20) errors.push((error as Error).message);

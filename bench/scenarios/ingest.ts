@@ -5,6 +5,7 @@ import {
   claimBuild,
   type Endpoint,
   heartbeat,
+  overHttp,
   recordBuildTelemetry,
   registerWorker,
   sampleLogLines,
@@ -39,30 +40,30 @@ export async function ingestScenario(ctx: BenchContext): Promise<ScenarioResult>
     await submitAll([handle], sources.ids, writers);
     const running: { token: string; buildId: string }[] = [];
     for (let index = 0; index < writers; index++) {
-      const worker = await registerWorker(handle.endpoint, handle.workerKey, { name: `ingest-${index}`, platforms: ['ANDROID'] });
-      const buildId = await claimBuild(handle.endpoint, worker.token);
+      const worker = await registerWorker(handle.registrar, { name: `ingest-${index}`, platforms: ['ANDROID'] });
+      const buildId = await claimBuild(overHttp(handle.endpoint, worker.token));
       if (!buildId) throw new Error('an ingest worker found no build to claim');
-      await heartbeat(handle.endpoint, worker.token, buildId, 1);
+      await heartbeat(overHttp(handle.endpoint, worker.token), buildId, 1);
       running.push({ token: worker.token, buildId });
     }
     // Warm-up (untimed): one batch each.
     const nextSeq = running.map(() => 1);
     await Promise.all(
       running.map(async (build, index) => {
-        nextSeq[index] = (await appendBuildLogs(handle.endpoint, build.token, build.buildId, 1, sampleLogLines(BATCH))).nextSeq;
-        await recordBuildTelemetry(handle.endpoint, build.token, build.buildId, sampleTelemetry(BATCH));
+        nextSeq[index] = (await appendBuildLogs(overHttp(handle.endpoint, build.token), build.buildId, 1, sampleLogLines(BATCH))).nextSeq;
+        await recordBuildTelemetry(overHttp(handle.endpoint, build.token), build.buildId, sampleTelemetry(BATCH));
       }),
     );
 
     ctx.log(`ingest: ${writers} writers × ${batchesPerWriter} log batches of ${BATCH}`);
     logs = await measure(ctx, server, handle.endpoint, running, batchesPerWriter, async (endpoint, build, index, batch) => {
-      const answer = await appendBuildLogs(endpoint, build.token, build.buildId, nextSeq[index]!, sampleLogLines(BATCH, batch * BATCH));
+      const answer = await appendBuildLogs(overHttp(endpoint, build.token), build.buildId, nextSeq[index]!, sampleLogLines(BATCH, batch * BATCH));
       if (answer.accepted !== BATCH) throw new Error(`appendBuildLogs accepted ${answer.accepted} of ${BATCH} (nextSeq ${answer.nextSeq})`);
       nextSeq[index] = answer.nextSeq;
     });
     ctx.log(`ingest: ${writers} writers × ${batchesPerWriter} telemetry batches of ${BATCH}`);
     telemetry = await measure(ctx, server, handle.endpoint, running, batchesPerWriter, async (endpoint, build, _index, batch) => {
-      const accepted = await recordBuildTelemetry(endpoint, build.token, build.buildId, sampleTelemetry(BATCH, batch * BATCH));
+      const accepted = await recordBuildTelemetry(overHttp(endpoint, build.token), build.buildId, sampleTelemetry(BATCH, batch * BATCH));
       if (accepted !== BATCH) throw new Error(`recordBuildTelemetry accepted ${accepted} of ${BATCH}`);
     });
   } finally {

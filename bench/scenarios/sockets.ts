@@ -135,7 +135,7 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
       const workers = await mapConcurrent(
         Array.from({ length: most }, (_, index) => index),
         50,
-        (index) => registerWorker(handle.endpoint, handle.workerKey, { name: `socket-${index}`, platforms: ['ANDROID'] }),
+        (index) => registerWorker(handle.registrar, { name: `socket-${index}`, platforms: ['ANDROID'] }),
       );
       const registerSeconds = (performance.now() - registerStartedAt) / 1000;
       registration = { workers: most, seconds: round(registerSeconds, 1), perSecond: round(most / registerSeconds, 1) };

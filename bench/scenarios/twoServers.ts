@@ -18,9 +18,9 @@ export async function twoServersScenario(ctx: BenchContext): Promise<ScenarioRes
   let lifecycle: LifecycleFigures;
   let dispatch: DispatchFigures;
   try {
-    const handles = [await prepareServer(first), await prepareServer(second)];
     // Keys are rows in the shared database: the ones made on the first server work on the second.
-    handles[1] = { ...handles[1]!, submitterKey: handles[0]!.submitterKey, workerKey: handles[0]!.workerKey };
+    const firstHandle = await prepareServer(first);
+    const handles = [firstHandle, await prepareServer(second, firstHandle)];
 
     // One fleet for both measurements, as a real one: it runs the lifecycle, then idles for dispatch.
     ctx.log(`twoServers: lifecycle, ${WORKERS} workers split over 2 servers`);

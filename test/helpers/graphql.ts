@@ -50,6 +50,25 @@ export function expectData<T>(result: { data?: T; errors?: GraphQLError[] }): T 
   return result.data!;
 }
 
+/** Runs one query or mutation on a graphql-ws socket; the result as graphql() gives it (status 0). */
+export function socketRequest<T = any>(client: Client, query: string, variables?: Record<string, unknown>): Promise<GraphQLResult<T>> {
+  return new Promise((resolve, reject) => {
+    let result: GraphQLResult<T> | undefined;
+    client.subscribe<T>(
+      { query, variables },
+      {
+        next: (event) => {
+          result = { data: event.data ?? undefined, errors: event.errors as GraphQLError[] | undefined, status: 0 };
+        },
+        // An operation the server refused before running it (e.g. validation) ends with its errors.
+        error: (error) =>
+          Array.isArray(error) ? resolve({ errors: error as GraphQLError[], status: 0 }) : reject(new Error(describeError(error))),
+        complete: () => (result ? resolve(result) : reject(new Error('the operation completed without a result'))),
+      },
+    );
+  });
+}
+
 const openClients = new Set<Client>();
 
 /**

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, type execute as graphqlExecute, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -8,6 +9,7 @@ import type { Principal } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { YogaApp } from './graphql.ts';
+import { requestContext } from './requestContext.ts';
 
 /** graphql-ws close codes: 4403 forbidden (bad or revoked credentials), 1012 restarting (reconnect). */
 const CLOSE_FORBIDDEN = 4403;
@@ -15,6 +17,26 @@ const CLOSE_RESTARTING = 1012;
 const REVOKE_CLOSE_DELAY_MS = 200;
 
 type Extra = { socket: WebSocket; principal?: Principal };
+type Envelope = { execute: typeof graphqlExecute; subscribe: typeof graphqlSubscribe };
+
+/** yoga keeps an HTTP status in `extensions.http` to answer with; a socket has none to set. */
+function withoutHttpStatus(error: GraphQLError): GraphQLError {
+  if (!error.extensions?.http) return error;
+  const { http: _status, ...extensions } = error.extensions;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    originalError: error.originalError,
+    extensions,
+  });
+}
+
+/** Each operation on a socket is a request of its own: an id for its log lines and masked errors. */
+function asRequest<T>(operation: () => T): T {
+  return requestContext.run({ requestId: `ws-${randomUUID()}`, databaseOperations: 0 }, operation);
+}
 
 function authorizationOf(params: Record<string, unknown> | undefined): string | undefined {
   const value = params?.authorization ?? params?.Authorization;
@@ -24,7 +46,9 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
 /**
  * GraphQL over graphql-ws on the HTTP server's /graphql, executed by the same yoga envelope
  * (schema, limits, error masking) as HTTP. The connection authenticates once from
- * `connectionParams.authorization`; a revoked worker's sockets are closed at once.
+ * `connectionParams.authorization`; a revoked worker's sockets are closed at once. Queries and
+ * mutations run here too: a worker agent sends its whole protocol over its one socket, which
+ * costs the server a fraction of HTTP requests.
  */
 export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventBus, log: Logger) {
   const wss = new WebSocketServer({ server, path: '/graphql' });
@@ -82,10 +106,12 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
           rootValue: { execute, subscribe },
         };
         const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors : args;
+        return errors.length > 0 ? errors.map(withoutHttpStatus) : args;
       },
-      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => withoutHttpStatus(error as GraphQLError)) } : result,
+      execute: (args) => asRequest(() => (args.rootValue as Envelope).execute(args)),
+      subscribe: (args) => asRequest(() => (args.rootValue as Envelope).subscribe(args)),
     },
     wss,
   );
