@@ -50,10 +50,13 @@ export async function createUpload(
   }
 
   const id = randomUUID();
+  // 256 directories by the id's first two hex digits: concurrent uploads rarely share a directory,
+  // whose lock file creation takes, and none grows past a few thousand entries.
+  const storageKey = `uploads/${id.slice(0, 2)}/${id}`;
   const signed = signer.sign('PUT', uploadPath(id), config.uploadUrlTtlSeconds);
   await db.execute(sql`
     INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "createdById", "createdByWorkerId", "buildId")
-    VALUES (${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${`uploads/${id}`},
+    VALUES (${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${storageKey},
       ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid)`);
   return { id, url: signed.url, expiresAt: signed.expiresAt };
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 
 /**
  * Where artifact bytes live: local disk by default, S3-compatible storage where several servers
- * share one bucket. Keys are always made by the server (`uploads/<uuid>…`), never by clients.
+ * share one bucket. Keys are always made by the server (`uploads/<2 hex>/<uuid>…`), never by clients.
  */
 export interface ObjectStorage {
   /** Streams body to key; resolves once stored. On any error (including the body stream erroring) nothing is left under key. */
