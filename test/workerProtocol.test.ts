@@ -198,3 +198,40 @@ describe('concurrent calls about one build', () => {
     expect([...codes].filter((code) => code !== 'CONFLICT')).toEqual([]);
   });
 });
+
+describe('storage', () => {
+  // A heartbeat changes no indexed column, so PostgreSQL can update the row in place (HOT):
+  // otherwise every beat of a long build adds an entry to each of Build's and Worker's indexes.
+  it('stores heartbeats as HOT updates, touching no index', async () => {
+    const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
+    await submitBuild(server, submitter, { platform: 'ANDROID' });
+    // Earlier tests may have left builds pending: this worker beats for whichever it got.
+    const build = (await claim(server, worker.token))!;
+    expectData(await heartbeat(server, worker.token, build.id, 1));
+    const counters = async () => {
+      const rows = await adminQuery<{ table: string; updates: string; hot: string }>(
+        database.url,
+        `SELECT relname AS table, n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname IN ('Build', 'Worker')`,
+      );
+      return Object.fromEntries(rows.map((row) => [row.table, { updates: Number(row.updates), hot: Number(row.hot) }]));
+    };
+    // Backends report their counts when idle, within seconds: wait until the first beat shows.
+    const before = await eventually(async () => {
+      const now = await counters();
+      return now.Build!.updates > 0 ? now : undefined;
+    });
+    const beats = 20;
+    for (let beat = 2; beat < 2 + beats; beat++) expectData(await heartbeat(server, worker.token, build.id, beat));
+    const after = await eventually(async () => {
+      const now = await counters();
+      return now.Build!.updates >= before.Build!.updates + beats && now.Worker!.updates >= before.Worker!.updates + beats ? now : undefined;
+    });
+    for (const table of ['Build', 'Worker']) {
+      const updates = after[table]!.updates - before[table]!.updates;
+      const hot = after[table]!.hot - before[table]!.hot;
+      // Other updates may land in the window (the first beat's start, reported late): the beats must all be HOT.
+      expect(hot, `${table}: ${hot} of ${updates} updates were HOT`).toBeGreaterThanOrEqual(beats);
+    }
+    await complete(server, worker.token, build.id);
+  });
+});
