@@ -1,3 +1,5 @@
+import type { Build } from '../generated/prisma/client.ts';
+import { buildFromJson, readBuild } from '../db/modelRows.ts';
 import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
@@ -12,14 +14,14 @@ import { countOutcomeStep } from './workerStatus.ts';
  * The worker finished the build and uploaded its result. One statement: the build and the upload
  * are locked, and the upload consumed, the build completed, its timeline row written, its events
  * raised and the worker's outcome counted only if every check holds; the checks are then read back from
- * the locked rows to say which one failed.
+ * the locked rows to say which one failed. Returns the completed build as written.
  */
 export async function completeBuild(
   db: SqlClient,
   storage: ObjectStorage,
   workerId: string,
   input: { buildId: string; resultUploadId: string },
-): Promise<void> {
+): Promise<Build> {
   const buildId = assertId(input.buildId, 'buildId');
   const uploadId = assertId(input.resultUploadId, 'resultUploadId');
   const request = {
@@ -28,7 +30,7 @@ export async function completeBuild(
     set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
   };
   const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
-  const [row] = await db.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number }>(sql`
+  const [row] = await db.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number; after: Record<string, unknown> | null }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), upload AS (
@@ -43,15 +45,17 @@ export async function completeBuild(
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
     ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])},
     counted AS (${countOutcomeStep(workerId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
-    SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed
+    SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed, (SELECT after FROM changed) AS after
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN upload ON true`);
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   assertOwnActiveBuild(build, workerId);
   assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, expectedUpload, 'resultUploadId');
-  if (row.changed !== 1) throw conflict('The build changed concurrently; try again');
+  if (row.changed !== 1 || !row.after) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
-  if (build.certsKey !== null) await purgeFinishedCerts(db, storage, [buildId]);
+  if (build.certsKey === null) return buildFromJson(row.after);
+  await purgeFinishedCerts(db, storage, [buildId]);
+  return readBuild(db, buildId);
 }
 
 /** The worker gave up on the build; a retryable failure goes back to the queue while attempts remain. */

@@ -25,7 +25,7 @@ export function transitionSteps(guard: Sql, request: TransitionRequest, events: 
       UPDATE "Build" b SET status = ${request.to}::"BuildStatus"${request.set ? sql`, ${request.set}` : sql``}
       FROM ${guard} g
       WHERE b.id = g.id AND b.status = g.status AND b."workerId" IS NOT DISTINCT FROM g."workerId" AND b.attempt = g.attempt
-      RETURNING b.id, g.status AS "fromStatus"
+      RETURNING b.id, g.status AS "fromStatus", to_jsonb(b) AS after
     ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
       SELECT id, "fromStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed

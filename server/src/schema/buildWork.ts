@@ -84,12 +84,10 @@ builder.mutationFields((t) => ({
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      const buildId = String(args.buildId).toLowerCase();
-      await completeBuild(ctx.services.writes, ctx.services.storage, callingWorker(ctx).workerId, {
-        buildId,
+      return completeBuild(ctx.services.writes, ctx.services.storage, callingWorker(ctx).workerId, {
+        buildId: String(args.buildId).toLowerCase(),
         resultUploadId: String(args.resultUploadId),
       });
-      return readBuild(sqlPool(), buildId);
     },
   }),
   failBuild: t.prismaField({
