@@ -45,6 +45,7 @@ export function buildApp(config: Config, log: Logger) {
   let embedded: EmbeddedDatabase | undefined;
   let rescue: { stop(): Promise<void> } | undefined;
   let bus: EventBus | undefined;
+  let writes: GroupCommit | undefined;
   let sockets: ReturnType<typeof attachWebSocketServer> | undefined;
 
   async function start(): Promise<RunningApp> {
@@ -63,7 +64,8 @@ export function buildApp(config: Config, log: Logger) {
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
     bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
-    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes: new GroupCommit(pool) };
+    writes = new GroupCommit(pool, databaseUrl, config);
+    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);
@@ -129,6 +131,7 @@ export function buildApp(config: Config, log: Logger) {
       await closed;
     }
     await bus?.close();
+    await writes?.close();
     await closeDatabase();
     await embedded?.stop();
   }

@@ -1,5 +1,5 @@
 import { Batcher } from './batcher.ts';
-import type { Sql, SqlClient, SqlPool } from './sql.ts';
+import { type Sql, type SqlClient, SqlPool } from './sql.ts';
 
 /** Statements one batch takes at most: bounds how long one transaction holds its rows. */
 const MAX_BATCH = 32;
@@ -17,16 +17,24 @@ interface Queued {
  *
  * One batch runs at a time: a statement that arrives while none runs goes alone, at once; those
  * that arrive meanwhile run next, one after another in one transaction, and are answered after
- * its commit. A batch that fails (a deadlock, a timeout, a unique violation) rolled back as a
+ * its commit. The batch goes out as one pipeline on a connection of its own: a round trip per
+ * statement would make the batch as slow as the event loop is busy. A batch that fails (a deadlock, a timeout, a unique violation) rolled back as a
  * whole, and each of its statements then runs again alone, so every error is its own statement's.
  * Each statement is still all-or-nothing, and sees the ones before it as a serial order would.
  */
 export class GroupCommit implements SqlClient {
   readonly #batcher: Batcher<Queued, unknown>;
+  readonly #pipeline: SqlPool;
 
-  constructor(pool: SqlPool) {
+  /** `pool` runs statements alone; batches go through a pipelined connection to `url`. */
+  constructor(pool: SqlPool, url: string, settings: { statementTimeoutMs: number }) {
+    this.#pipeline = new SqlPool(url, { size: 1, statementTimeoutMs: settings.statementTimeoutMs, pipeline: true });
     // One batch at a time, so this process's batches never wait on each other's rows.
-    this.#batcher = new Batcher({ maxInFlight: 1, maxBatch: MAX_BATCH, runBatch: (batch) => runGrouped(pool, batch) });
+    this.#batcher = new Batcher({ maxInFlight: 1, maxBatch: MAX_BATCH, runBatch: (batch) => runGrouped(pool, this.#pipeline, batch) });
+  }
+
+  close(): Promise<void> {
+    return this.#pipeline.close();
   }
 
   query<Row>(statement: Sql): Promise<Row[]> {
@@ -39,14 +47,11 @@ export class GroupCommit implements SqlClient {
 }
 
 /** The statements in one transaction; if it fails, each again alone, for its own answer. */
-async function runGrouped(pool: SqlPool, batch: Queued[]): Promise<unknown[]> {
+async function runGrouped(pool: SqlPool, pipeline: SqlPool, batch: Queued[]): Promise<unknown[]> {
   if (batch.length > 1) {
     try {
-      return await pool.transaction(async (tx) => {
-        const answers: unknown[] = [];
-        for (const item of batch) answers.push(await runOn(tx, item));
-        return answers;
-      });
+      const results = await pipeline.transactionAtOnce(batch.map((item) => item.statement));
+      return results.map((result, index) => (batch[index]!.wants === 'rows' ? result.rows : (result.rowCount ?? 0)));
     } catch {
       // Rolled back as a whole: each statement runs again alone, below.
     }

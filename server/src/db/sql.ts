@@ -87,13 +87,18 @@ const DEADLOCK_ATTEMPTS = 3;
 export class SqlPool implements SqlClient {
   readonly pool: pg.Pool;
 
-  /** `statementTimeoutMs` bounds every statement, so a stuck lock wait fails instead of piling up requests. */
-  constructor(url: string, options: { size: number; statementTimeoutMs: number }) {
+  /**
+   * `statementTimeoutMs` bounds every statement, so a stuck lock wait fails instead of piling up
+   * requests. `pipeline` connections send a query without waiting for the answers before it
+   * (node-postgres' pipeline mode), for transactionAtOnce().
+   */
+  constructor(url: string, options: { size: number; statementTimeoutMs: number; pipeline?: boolean }) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.size,
       connectionTimeoutMillis: 10_000,
       statement_timeout: options.statementTimeoutMs,
+      pipeline: options.pipeline ?? false,
     });
   }
 
@@ -116,6 +121,34 @@ export class SqlPool implements SqlClient {
       } catch (error) {
         if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt === DEADLOCK_ATTEMPTS) throw error;
       }
+    }
+  }
+
+  /**
+   * Runs the statements in one transaction sent as one pipeline: BEGIN, the statements and COMMIT
+   * go out together, with no round trip between them. Resolves with each statement's result once
+   * committed; rejects with the first error if any statement or the commit failed, and then none
+   * of them took effect. Only on a pool made with `pipeline`.
+   */
+  async transactionAtOnce(statements: Sql[]): Promise<pg.QueryResult[]> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const sent = [client.query('BEGIN'), ...statements.map((statement) => client.query(prepared(statement))), client.query('COMMIT')];
+      const settled = await Promise.allSettled(sent);
+      const failed = settled.find((outcome) => outcome.status === 'rejected');
+      if (failed) throw failed.reason;
+      const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<pg.QueryResult>).value);
+      // After a failed statement PostgreSQL answers COMMIT with ROLLBACK, not an error; checked all the same.
+      if (results.at(-1)!.command !== 'COMMIT') throw new Error(`the transaction ended in ${results.at(-1)!.command}`);
+      return results.slice(1, -1);
+    } catch (error) {
+      // A failed statement aborted the transaction, and COMMIT then ended it: nothing is left open,
+      // unless the connection itself broke, which then must not go back to the pool.
+      if (!(error as { code?: string }).code) broken = error as Error;
+      throw error;
+    } finally {
+      client.release(broken);
     }
   }
 
