@@ -209,10 +209,10 @@ describe('storage', () => {
     const build = (await claim(server, worker.token))!;
     expectData(await heartbeat(server, worker.token, build.id, 1));
     const counters = async () => {
-      const rows = await adminQuery<{ table: string; updates: string; hot: string }>(
+      const rows = (await adminQuery(
         database.url,
         `SELECT relname AS table, n_tup_upd AS updates, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname IN ('Build', 'Worker')`,
-      );
+      )) as { table: string; updates: string; hot: string }[];
       return Object.fromEntries(rows.map((row) => [row.table, { updates: Number(row.updates), hot: Number(row.hot) }]));
     };
     // Backends report their counts when idle, within seconds: wait until the first beat shows.

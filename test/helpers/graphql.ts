@@ -44,10 +44,10 @@ export function expectCode(result: { errors?: GraphQLError[] }, code: string): s
 }
 
 /** Asserts there are no errors and returns `data`. */
-export function expectData<T>(result: { data?: T; errors?: GraphQLError[] }): T {
+export function expectData<Result extends { data?: unknown; errors?: GraphQLError[] }>(result: Result): NonNullable<Result['data']> {
   expect(result.errors, `unexpected errors: ${JSON.stringify(result.errors)}`).toBeUndefined();
   expect(result.data).toBeDefined();
-  return result.data!;
+  return result.data as NonNullable<Result['data']>;
 }
 
 /** Runs one query or mutation on a graphql-ws socket; the result as graphql() gives it (status 0). */
