@@ -1,11 +1,11 @@
 // (f) Ingest: log lines through appendBuildLogs and telemetry events through recordBuildTelemetry,
-// in batches of 500, several writers at once, each on its own build (as a build's worker does).
+// in batches of 500, several writers at once, each on its own build and over its own socket (as a
+// build's worker sends them).
 import {
   appendBuildLogs,
   claimBuild,
-  type Endpoint,
+  type Caller,
   heartbeat,
-  overHttp,
   recordBuildTelemetry,
   registerWorker,
   sampleLogLines,
@@ -13,8 +13,15 @@ import {
 } from '../lib/api.ts';
 import { type BenchContext, cpuMeter, describeCpu, prepareServer, preUploadSources, type ScenarioResult, submitAll } from '../lib/fleet.ts';
 import { round, summarize } from '../lib/stats.ts';
+import { openSocket, type Socket } from '../lib/ws.ts';
 
 const BATCH = 500;
+
+/** A writer: the build its worker runs, and the worker's socket. */
+interface RunningBuild {
+  call: Caller;
+  buildId: string;
+}
 
 interface IngestFigures {
   writers: number;
@@ -31,6 +38,8 @@ export async function ingestScenario(ctx: BenchContext): Promise<ScenarioResult>
   const batchesPerWriter = ctx.quick ? 20 : 100;
   const database = await ctx.env.createDatabase('ingest');
   const server = await ctx.env.startServer(database);
+  const running: RunningBuild[] = [];
+  const sockets: Socket[] = [];
   let logs: IngestFigures;
   let telemetry: IngestFigures;
   try {
@@ -38,35 +47,38 @@ export async function ingestScenario(ctx: BenchContext): Promise<ScenarioResult>
     // Each writer is a worker running its own build.
     const sources = await preUploadSources([handle], writers);
     await submitAll([handle], sources.ids, writers);
-    const running: { token: string; buildId: string }[] = [];
     for (let index = 0; index < writers; index++) {
       const worker = await registerWorker(handle.registrar, { name: `ingest-${index}`, platforms: ['ANDROID'] });
-      const buildId = await claimBuild(overHttp(handle.endpoint, worker.token));
+      const socket = openSocket(handle.endpoint.wsUrl, worker.token);
+      sockets.push(socket);
+      await socket.connected;
+      const buildId = await claimBuild(socket.request);
       if (!buildId) throw new Error('an ingest worker found no build to claim');
-      await heartbeat(overHttp(handle.endpoint, worker.token), buildId, 1);
-      running.push({ token: worker.token, buildId });
+      await heartbeat(socket.request, buildId, 1);
+      running.push({ call: socket.request, buildId });
     }
     // Warm-up (untimed): one batch each.
     const nextSeq = running.map(() => 1);
     await Promise.all(
       running.map(async (build, index) => {
-        nextSeq[index] = (await appendBuildLogs(overHttp(handle.endpoint, build.token), build.buildId, 1, sampleLogLines(BATCH))).nextSeq;
-        await recordBuildTelemetry(overHttp(handle.endpoint, build.token), build.buildId, sampleTelemetry(BATCH));
+        nextSeq[index] = (await appendBuildLogs(build.call, build.buildId, 1, sampleLogLines(BATCH))).nextSeq;
+        await recordBuildTelemetry(build.call, build.buildId, sampleTelemetry(BATCH));
       }),
     );
 
     ctx.log(`ingest: ${writers} writers × ${batchesPerWriter} log batches of ${BATCH}`);
-    logs = await measure(ctx, server, handle.endpoint, running, batchesPerWriter, async (endpoint, build, index, batch) => {
-      const answer = await appendBuildLogs(overHttp(endpoint, build.token), build.buildId, nextSeq[index]!, sampleLogLines(BATCH, batch * BATCH));
+    logs = await measure(ctx, server, running, batchesPerWriter, async (build, index, batch) => {
+      const answer = await appendBuildLogs(build.call, build.buildId, nextSeq[index]!, sampleLogLines(BATCH, batch * BATCH));
       if (answer.accepted !== BATCH) throw new Error(`appendBuildLogs accepted ${answer.accepted} of ${BATCH} (nextSeq ${answer.nextSeq})`);
       nextSeq[index] = answer.nextSeq;
     });
     ctx.log(`ingest: ${writers} writers × ${batchesPerWriter} telemetry batches of ${BATCH}`);
-    telemetry = await measure(ctx, server, handle.endpoint, running, batchesPerWriter, async (endpoint, build, _index, batch) => {
-      const accepted = await recordBuildTelemetry(overHttp(endpoint, build.token), build.buildId, sampleTelemetry(BATCH, batch * BATCH));
+    telemetry = await measure(ctx, server, running, batchesPerWriter, async (build, _index, batch) => {
+      const accepted = await recordBuildTelemetry(build.call, build.buildId, sampleTelemetry(BATCH, batch * BATCH));
       if (accepted !== BATCH) throw new Error(`recordBuildTelemetry accepted ${accepted} of ${BATCH}`);
     });
   } finally {
+    await Promise.all(sockets.map((socket) => socket.close()));
     await ctx.env.stopServer(server);
     await database.drop();
   }
@@ -105,10 +117,9 @@ export async function ingestScenario(ctx: BenchContext): Promise<ScenarioResult>
 async function measure(
   ctx: BenchContext,
   server: Parameters<typeof cpuMeter>[1][number],
-  endpoint: Endpoint,
-  running: { token: string; buildId: string }[],
+  running: RunningBuild[],
   batchesPerWriter: number,
-  send: (endpoint: Endpoint, build: { token: string; buildId: string }, index: number, batch: number) => Promise<void>,
+  send: (build: RunningBuild, index: number, batch: number) => Promise<void>,
 ): Promise<IngestFigures> {
   const latencies: number[] = [];
   const meter = cpuMeter(ctx.env, [server]);
@@ -117,7 +128,7 @@ async function measure(
     running.map(async (build, index) => {
       for (let batch = 0; batch < batchesPerWriter; batch++) {
         const sentAt = performance.now();
-        await send(endpoint, build, index, batch + 1);
+        await send(build, index, batch + 1);
         latencies.push(performance.now() - sentAt);
       }
     }),
