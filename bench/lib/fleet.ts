@@ -62,7 +62,14 @@ export async function prepareServer(server: TestServer, keys?: { submitterKey: s
   const [submitterKey, workerKey] = keys
     ? [keys.submitterKey, keys.workerKey]
     : await Promise.all([createApiKey(admin, 'SUBMITTER'), createApiKey(admin, 'WORKER')]);
-  return { server, endpoint, submitterKey, workerKey, submitter: overHttp(endpoint, submitterKey), registrar: overHttp(endpoint, workerKey) };
+  return {
+    server,
+    endpoint,
+    submitterKey,
+    workerKey,
+    submitter: overHttp(endpoint, submitterKey),
+    registrar: overHttp(endpoint, workerKey),
+  };
 }
 
 /**

@@ -30,7 +30,9 @@ export async function completeBuild(
     set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
   };
   const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
-  const [row] = await db.query<Partial<LockedBuild> & Partial<LockedUpload> & { changed: number; after: Record<string, unknown> | null }>(sql`
+  const [row] = await db.query<
+    Partial<LockedBuild> & Partial<LockedUpload> & { changed: number; after: Record<string, unknown> | null }
+  >(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), upload AS (
