@@ -232,12 +232,8 @@ export class BenchAgent {
     const call = this.#operations;
     const beat = await timed('heartbeat', () => heartbeat(call, buildId, 10));
     if (beat.accessToken) this.#token = beat.accessToken;
-    await timed('appendBuildLogs', () =>
-      appendBuildLogs(call, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)),
-    );
-    const resultUploadId = await timed('createUpload+PUT', () =>
-      uploadBytes(call, 'RESULT', Buffer.alloc(RESULT_BYTES, 7), buildId),
-    );
+    await timed('appendBuildLogs', () => appendBuildLogs(call, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)));
+    const resultUploadId = await timed('createUpload+PUT', () => uploadBytes(call, 'RESULT', Buffer.alloc(RESULT_BYTES, 7), buildId));
     await timed('completeBuild', () => completeBuild(call, buildId, resultUploadId));
     recorder.completedAt.set(buildId, performance.now());
   }
