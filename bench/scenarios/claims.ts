@@ -1,9 +1,11 @@
 // Claim throughput through GraphQL on a deep queue: builds are submitted first (through the API),
-// then 50 claimers call claimBuild as fast as they can until the queue is empty.
+// then 50 claimers call claimBuild as fast as they can until the queue is empty, each over its
+// worker's socket, as agents claim.
 import { adminQuery } from '../../test/helpers/postgresCluster.ts';
-import { claimBuild, newSource, overHttp, registerWorker, submitBuild, uploadBytes } from '../lib/api.ts';
+import { claimBuild, newSource, registerWorker, submitBuild, uploadBytes } from '../lib/api.ts';
 import { type BenchContext, cpuMeter, describeCpu, prepareServer, type ScenarioResult } from '../lib/fleet.ts';
 import { mapConcurrent, round, summarize } from '../lib/stats.ts';
+import { openSocket, type Socket } from '../lib/ws.ts';
 
 const CLAIMERS = 50;
 const SUBMITTERS = 16;
@@ -15,6 +17,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
   const budgetSeconds = ctx.quick ? 20 : 75;
   const database = await ctx.env.createDatabase('claims');
   const server = await ctx.env.startServer(database);
+  const sockets: Socket[] = [];
   try {
     const handle = await prepareServer(server);
     ctx.log(`claims: submitting up to ${builds} builds (at most ${budgetSeconds} s)`);
@@ -40,6 +43,11 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
       25,
       (index) => registerWorker(handle.registrar, { name: `claimer-${index}`, platforms: ['ANDROID'] }),
     );
+    for (const claimer of claimers) {
+      const socket = openSocket(handle.endpoint.wsUrl, claimer.token);
+      sockets.push(socket);
+      await socket.connected;
+    }
     // No API sets a worker's concurrency; a benchmark may set it in the database.
     await adminQuery(database.url, `UPDATE "Worker" SET "maxConcurrentBuilds" = $1 WHERE id = ANY($2::uuid[])`, [
       CLAIMER_CONCURRENCY,
@@ -56,12 +64,12 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
     const meter = cpuMeter(ctx.env, [server]);
     const startedAt = performance.now();
     await Promise.all(
-      claimers.map(async (claimer) => {
+      sockets.map(async (socket) => {
         for (;;) {
           const sentAt = performance.now();
           let buildId: string | null;
           try {
-            buildId = await claimBuild(overHttp(handle.endpoint, claimer.token));
+            buildId = await claimBuild(socket.request);
           } catch (error) {
             errorCount += 1;
             if (errors.length < 20) errors.push((error as Error).message);
@@ -125,6 +133,7 @@ export async function claimsScenario(ctx: BenchContext): Promise<ScenarioResult>
       raw: figures,
     };
   } finally {
+    await Promise.all(sockets.map((socket) => socket.close()));
     await ctx.env.stopServer(server);
     await database.drop();
   }
