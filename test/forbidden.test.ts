@@ -254,6 +254,31 @@ describe('bad input', () => {
       await expectRefused(() => graphql(server.graphqlUrl, query, variables, submitter), 'BAD_USER_INPUT');
   });
 
+  // The server bounds GraphQL bodies itself, by their Content-Length (yoga's own limit is off, see
+  // http/graphql.ts; operations.test.ts covers a body over the limit).
+  it('refuses a GraphQL body without a Content-Length before reading it', async () => {
+    const body = JSON.stringify({ query: `query { __typename }` });
+    const post = (init: RequestInit) =>
+      fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${submitter}` },
+        ...init,
+      });
+    const chunked = await post({
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(body));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+    expect((await chunked.json()).error.code).toBe('BAD_USER_INPUT');
+    // The same request with its length is answered.
+    expect((await post({ body })).status).toBe(200);
+  });
+
   it('refuses an upload that has no bytes yet', async () => {
     const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 10 })).createUpload;
     await expectRefused(

@@ -32,6 +32,10 @@ export function createGraphqlHandler(services: Services) {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // handle() below bounds every body by its Content-Length (and refuses one without) before yoga
+    // sees it; yoga's own limit would wrap each body in a web TransformStream, which cost more
+    // server CPU than the rest of a small request's HTTP handling.
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
