@@ -65,6 +65,14 @@ describe('local disk storage', () => {
     await storage.delete('uploads/replaced');
   });
 
+  it('makes a directory again when it was removed after an earlier put', async () => {
+    await storage.put('uploads/ab/first', Readable.from([Buffer.from('first')]));
+    await rm(path.join(root, 'uploads', 'ab'), { recursive: true });
+    await storage.put('uploads/ab/second', Readable.from([Buffer.from('second')]));
+    expect((await readAll(await storage.get('uploads/ab/second'))).toString()).toBe('second');
+    await storage.delete('uploads/ab/second');
+  });
+
   it('leaves nothing behind, not even a temporary file, when the body stream errors', async () => {
     const failing = Readable.from(
       (async function* () {
