@@ -215,22 +215,30 @@ describe('storage', () => {
       )) as { table: string; updates: string; hot: string }[];
       return Object.fromEntries(rows.map((row) => [row.table, { updates: Number(row.updates), hot: Number(row.hot) }]));
     };
-    // Backends report their counts when idle, within seconds: wait until the first beat shows.
-    const before = await eventually(async () => {
-      const now = await counters();
-      return now.Build!.updates > 0 ? now : undefined;
-    });
+    // Backends report their counts when idle, within seconds, so earlier tests' may still arrive:
+    // a reading counts once it stays the same for a while.
+    const settled = async (enough: (now: Awaited<ReturnType<typeof counters>>) => boolean) => {
+      let last = JSON.stringify(await counters());
+      return eventually(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        const now = await counters();
+        const same = JSON.stringify(now) === last;
+        last = JSON.stringify(now);
+        return same && enough(now) ? now : undefined;
+      }, 30_000);
+    };
+    const before = await settled((now) => now.Build!.updates > 0);
     const beats = 20;
     for (let beat = 2; beat < 2 + beats; beat++) expectData(await heartbeat(server, worker.token, build.id, beat));
-    const after = await eventually(async () => {
-      const now = await counters();
-      return now.Build!.updates >= before.Build!.updates + beats && now.Worker!.updates >= before.Worker!.updates + beats ? now : undefined;
-    });
+    const after = await settled(
+      (now) => now.Build!.updates >= before.Build!.updates + beats && now.Worker!.updates >= before.Worker!.updates + beats,
+    );
     for (const table of ['Build', 'Worker']) {
       const updates = after[table]!.updates - before[table]!.updates;
       const hot = after[table]!.hot - before[table]!.hot;
-      // Other updates may land in the window (the first beat's start, reported late): the beats must all be HOT.
-      expect(hot, `${table}: ${hot} of ${updates} updates were HOT`).toBeGreaterThanOrEqual(beats);
+      // A HOT update needs room on the row's page, which pruning makes again now and then, so a few
+      // beats may miss it; with the columns indexed, none was HOT (0 of 20).
+      expect(hot, `${table}: ${hot} of ${updates} updates were HOT`).toBeGreaterThanOrEqual(beats * 0.75);
     }
     await complete(server, worker.token, build.id);
   });

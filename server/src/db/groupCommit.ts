@@ -44,6 +44,11 @@ export class GroupCommit implements SqlClient {
   execute(statement: Sql): Promise<number> {
     return this.#batcher.submit({ statement, wants: 'count' }) as Promise<number>;
   }
+
+  /** A statement here is answered after its batch committed. */
+  afterCommit(callback: () => void): void {
+    callback();
+  }
 }
 
 /** The statements in one transaction; if it fails, each again alone, for its own answer. */

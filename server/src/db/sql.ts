@@ -50,6 +50,13 @@ export interface SqlClient {
   query<Row>(statement: Sql): Promise<Row[]>;
   /** Runs a statement and returns how many rows it changed. */
   execute(statement: Sql): Promise<number>;
+  /**
+   * Runs `callback` once what was written through this client is committed: at once outside a
+   * transaction (each statement has committed when it answers), at COMMIT inside one, and never
+   * if that transaction rolls back. For side effects such as metrics, which must count what
+   * happened once, not what was attempted.
+   */
+  afterCommit(callback: () => void): void;
 }
 
 const statementNames = new Map<string, string>();
@@ -70,7 +77,13 @@ function prepared(statement: Sql): pg.QueryConfig {
 }
 
 class Connection implements SqlClient {
+  readonly committed: (() => void)[] = [];
+
   constructor(private readonly client: pg.ClientBase) {}
+
+  afterCommit(callback: () => void): void {
+    this.committed.push(callback);
+  }
 
   async query<Row>(statement: Sql): Promise<Row[]> {
     return (await this.client.query(prepared(statement))).rows as Row[];
@@ -104,6 +117,10 @@ export class SqlPool implements SqlClient {
 
   async query<Row>(statement: Sql): Promise<Row[]> {
     return (await this.pool.query(prepared(statement))).rows as Row[];
+  }
+
+  afterCommit(callback: () => void): void {
+    callback();
   }
 
   async execute(statement: Sql): Promise<number> {
@@ -157,8 +174,10 @@ export class SqlPool implements SqlClient {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const result = await work(new Connection(client));
+      const connection = new Connection(client);
+      const result = await work(connection);
       await client.query('COMMIT');
+      for (const callback of connection.committed) callback();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => {

@@ -49,7 +49,7 @@ export async function transition(tx: SqlClient, build: LockedBuild, request: Tra
     ), ${transitionSteps(sql`guard`, request, events)}
     SELECT (SELECT count(*) FROM notified)::int AS changed`);
   if (result.changed !== 1) throw conflict('The build changed concurrently; try again');
-  recordTransition(build.status, request.to, build.startedAt);
+  tx.afterCommit(() => recordTransition(build.status, request.to, build.startedAt));
 }
 
 /**
