@@ -2,7 +2,7 @@
 // queries and mutations run there as over HTTP, as the same principal, with the same errors.
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, registerWorker, revokeWorker, sha256, submitBuild, useServer } from './helpers/flows.ts';
+import { createApiKey, readBuild, registerWorker, revokeWorker, sha256, submitBuild, useServer } from './helpers/flows.ts';
 import { expectCode, expectData, graphql, socketRequest, wsClient } from './helpers/graphql.ts';
 
 const { server } = useServer();
@@ -63,32 +63,17 @@ describe('operations over a socket', () => {
     expect(completed).toEqual({ status: 'COMPLETED', resultSha256: sha256(result) });
 
     // What the console reads over HTTP is what the socket wrote.
-    const read = expectData(
+    const read = expectData(await readBuild(server, submitter, build.id, 'status logLineCount worker { id }')).build;
+    expect(read).toEqual({ status: 'COMPLETED', logLineCount: 2, worker: { id: worker.workerId } });
+    const stored = expectData(
       await graphql(
         server.graphqlUrl,
-        `
-          query ($id: ID!) {
-            build(id: $id) {
-              status
-              worker {
-                id
-              }
-            }
-            buildLogs(buildId: $id, first: 10) {
-              edges {
-                node {
-                  message
-                }
-              }
-            }
-          }
-        `,
+        'query ($id: ID!) { buildLogs(buildId: $id) { edges { node { message } } } }',
         { id: build.id },
         submitter,
       ),
-    );
-    expect(read.build).toEqual({ status: 'COMPLETED', worker: { id: worker.workerId } });
-    expect(read.buildLogs.edges.map((edge: { node: { message: string } }) => edge.node.message)).toEqual(['compiling', 'deprecated API']);
+    ).buildLogs;
+    expect(stored.edges.map((edge: { node: { message: string } }) => edge.node.message)).toEqual(['compiling', 'deprecated API']);
     await socket.dispose();
   });
 
