@@ -208,7 +208,9 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
     to: Phase | undefined,
     field: 'rssAfterGcKiB' | 'rssKiB' | 'heapUsedAfterGcKiB' | 'externalAfterGcKiB',
   ) => (from && to ? round((to[field] - from[field]) / (to.sockets - from.sockets), 1) : Number.NaN);
-  const perSocketKiB = perSocket(hundred, thousand, 'rssAfterGcKiB');
+  // RSS moves in steps (heap pages and malloc arenas are taken and kept in chunks), so one reading
+  // can land before or after a step: the larger of the two RSS slopes is the figure checked.
+  const perSocketKiB = Math.max(perSocket(hundred, thousand, 'rssAfterGcKiB'), perSocket(hundred, thousand, 'rssKiB'));
   const idleCpu = thousand?.idleCpuPercent ?? Number.NaN;
   const rows = [
     {
@@ -244,7 +246,7 @@ export async function socketsScenario(ctx: BenchContext): Promise<ScenarioResult
         unit: 'KB',
         target: '≤ 64',
         ok: perSocketKiB <= 64,
-        note: 'RSS after a full GC',
+        note: 'larger of RSS after a full GC and median RSS',
       },
       { name: 'idle server CPU with 1,000 sockets', measured: idleCpu, unit: '%', target: '≤ 5', ok: idleCpu <= 5, note: '% of one core' },
     ],
