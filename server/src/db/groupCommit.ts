@@ -18,8 +18,9 @@ interface Queued {
  * One batch runs at a time: a statement that arrives while none runs goes alone, at once; those
  * that arrive meanwhile run next, one after another in one transaction, and are answered after
  * its commit. The batch goes out as one pipeline on a connection of its own: a round trip per
- * statement would make the batch as slow as the event loop is busy. A batch that fails (a deadlock, a timeout, a unique violation) rolled back as a
- * whole, and each of its statements then runs again alone, so every error is its own statement's.
+ * statement would make the batch as slow as the event loop is busy. A batch that fails (a
+ * deadlock, a timeout, a unique violation) rolled back as a whole, and each of its statements
+ * then runs again alone, so every error is its own statement's.
  * Each statement is still all-or-nothing, and sees the ones before it as a serial order would.
  */
 export class GroupCommit implements SqlClient {

@@ -119,12 +119,12 @@ export class SqlPool implements SqlClient {
     return (await this.pool.query(prepared(statement))).rows as Row[];
   }
 
-  afterCommit(callback: () => void): void {
-    callback();
-  }
-
   async execute(statement: Sql): Promise<number> {
     return (await this.pool.query(prepared(statement))).rowCount ?? 0;
+  }
+
+  afterCommit(callback: () => void): void {
+    callback();
   }
 
   /**
