@@ -15,6 +15,12 @@ import { requestContext } from './requestContext.ts';
 const CLOSE_FORBIDDEN = 4403;
 const CLOSE_RESTARTING = 1012;
 const REVOKE_CLOSE_DELAY_MS = 200;
+/**
+ * How often each socket is pinged (graphql-ws' default is 12 s). Pings are most of what idle
+ * sockets cost the server; 30 s still finds a dead peer within a minute and stays under the
+ * 60 s idle timeout common to load balancers and NATs.
+ */
+const KEEPALIVE_MS = 30_000;
 
 type Extra = { socket: WebSocket; principal?: Principal };
 type Envelope = { execute: typeof graphqlExecute; subscribe: typeof graphqlSubscribe };
@@ -114,6 +120,7 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
       subscribe: (args) => asRequest(() => (args.rootValue as Envelope).subscribe(args)),
     },
     wss,
+    KEEPALIVE_MS,
   );
   wss.on('error', (error) => log.error({ err: error }, 'websocket server error'));
 
