@@ -45,7 +45,7 @@ export async function completeBuild(
         AND ${usableUpload('upload', expectedUpload)}
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
-    ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])},
+    ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }], { returnRow: true })},
     counted AS (${countOutcomeStep(workerId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
     SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed, (SELECT after FROM changed) AS after
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN upload ON true`);

@@ -17,15 +17,16 @@ export interface TransitionRequest {
  * The CTEs of a transition, for a statement that already holds the build's row lock: `changed`
  * updates the build named by the `guard` CTE (id, status, "workerId", attempt as locked) only
  * if it still matches, `event` records the timeline row and `notified` raises the events. A
- * statement made of these commits all of it or nothing.
+ * statement made of these commits all of it or nothing. With `returnRow`, `changed` also holds
+ * the build as written (`after`, as JSON), for a caller that answers with it.
  */
-export function transitionSteps(guard: Sql, request: TransitionRequest, events: BusEvent[]): Sql {
+export function transitionSteps(guard: Sql, request: TransitionRequest, events: BusEvent[], options: { returnRow?: boolean } = {}): Sql {
   return sql`
     changed AS (
       UPDATE "Build" b SET status = ${request.to}::"BuildStatus"${request.set ? sql`, ${request.set}` : sql``}
       FROM ${guard} g
       WHERE b.id = g.id AND b.status = g.status AND b."workerId" IS NOT DISTINCT FROM g."workerId" AND b.attempt = g.attempt
-      RETURNING b.id, g.status AS "fromStatus", to_jsonb(b) AS after
+      RETURNING b.id, g.status AS "fromStatus"${options.returnRow ? sql`, to_jsonb(b) AS after` : sql``}
     ), event AS (
       INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
       SELECT id, "fromStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed

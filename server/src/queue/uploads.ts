@@ -50,8 +50,8 @@ export async function createUpload(
   }
 
   const id = randomUUID();
-  // 256 directories by the id's first two hex digits: concurrent uploads rarely share a directory,
-  // whose lock file creation takes, and none grows past a few thousand entries.
+  // 256 directories by the id's first two hex digits: concurrent uploads rarely contend for one
+  // directory's lock (creating a file takes it), and none grows past a few thousand entries.
   const storageKey = `uploads/${id.slice(0, 2)}/${id}`;
   const signed = signer.sign('PUT', uploadPath(id), config.uploadUrlTtlSeconds);
   await db.execute(sql`
