@@ -9,6 +9,7 @@ import {
   claim,
   complete,
   createApiKey,
+  eventually,
   heartbeat,
   readBuild,
   registerWorker,
@@ -92,7 +93,9 @@ it('starts on the embedded PostgreSQL with no DATABASE_URL, shows the admin key 
   const env = { DATABASE_URL: '', FREE_AGENT_ADMIN_KEY: '' };
   const first = await startServer({ databaseUrl: '', dataDir, env });
   const adminKey = (await readFile(path.join(dataDir, 'admin-key'), 'utf8')).trim();
-  expect(first.logs().some((line) => line.includes(adminKey))).toBe(true);
+  // The key goes to stderr, the "listening" line startServer waited for to stdout: two pipes, so
+  // the key may arrive a moment later.
+  await eventually(async () => first.logs().some((line) => line.includes(adminKey)) || undefined, 5000, 'the admin key in the output');
   const withKey = { ...first, adminKey };
   const submitter = await createApiKey(withKey, 'SUBMITTER');
   const build = await submitBuild(withKey, submitter.secret, { metadata: { appName: 'Embedded' } });
