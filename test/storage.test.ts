@@ -25,7 +25,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Every file under dir, temporary ones included, relative to it. */
+/** Every file under dir, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
@@ -58,11 +58,11 @@ describe('local disk storage', () => {
     await expect(storage.get('uploads/round-trip')).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
-  it('replaces an object put again under the same key', async () => {
-    await storage.put('uploads/replaced', Readable.from([Buffer.from('first')]));
-    await storage.put('uploads/replaced', Readable.from([Buffer.from('second')]));
-    expect((await readAll(await storage.get('uploads/replaced'))).toString()).toBe('second');
-    await storage.delete('uploads/replaced');
+  it('writes a key once: a second put under it fails and leaves the first object as it was', async () => {
+    await storage.put('uploads/once', Readable.from([Buffer.from('first')]));
+    await expect(storage.put('uploads/once', Readable.from([Buffer.from('second')]))).rejects.toMatchObject({ code: 'EEXIST' });
+    expect((await readAll(await storage.get('uploads/once'))).toString()).toBe('first');
+    await storage.delete('uploads/once');
   });
 
   it('makes a directory again when it was removed after an earlier put', async () => {
@@ -73,7 +73,7 @@ describe('local disk storage', () => {
     await storage.delete('uploads/ab/second');
   });
 
-  it('leaves nothing behind, not even a temporary file, when the body stream errors', async () => {
+  it('leaves nothing behind when the body stream errors', async () => {
     const failing = Readable.from(
       (async function* () {
         yield randomBytes(256 * 1024);

@@ -67,7 +67,7 @@ export function buildApp(config: Config, log: Logger) {
     writes = new GroupCommit(pool, databaseUrl, config);
     const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes };
     const graphql = createGraphqlHandler(services);
-    const artifacts = createArtifactHandler({ storage, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
+    const artifacts = createArtifactHandler({ storage, writes, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);
 
     const handle = async (req: IncomingMessage, res: ServerResponse) => {

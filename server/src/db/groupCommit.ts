@@ -10,7 +10,8 @@ interface Queued {
 }
 
 /**
- * Group commit for the single-statement changes of the hot paths (submit, heartbeat, completion).
+ * Group commit for the single-statement changes of the hot paths (submits, uploads, heartbeats, log
+ * batches, completions).
  * PostgreSQL holds a global lock from a notifying transaction's commit until its WAL flush is
  * done, so on a durable database notifying commits run one at a time; sharing commits is what
  * lets many workers report at once.

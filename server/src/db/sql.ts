@@ -111,6 +111,9 @@ export class SqlPool implements SqlClient {
       max: options.size,
       connectionTimeoutMillis: 10_000,
       statement_timeout: options.statementTimeoutMs,
+      // Our statements look rows up by key, where a generic plan is as good as a custom one; without
+      // this each connection plans each statement six times before it settles on the generic plan.
+      options: '-c plan_cache_mode=force_generic_plan',
       pipeline: options.pipeline ?? false,
     });
   }

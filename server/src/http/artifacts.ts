@@ -4,6 +4,7 @@ import { Readable, Transform, finished, type TransformCallback } from 'node:stre
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { database, sqlPool } from '../db/client.ts';
+import type { SqlClient } from '../db/sql.ts';
 import { findUploadForReceipt, recordReceivedUpload } from '../queue/uploads.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { CertCipher } from '../storage/certEncryption.ts';
@@ -14,6 +15,7 @@ import { sendError, sendJson } from './respond.ts';
 
 export interface ArtifactHandlerDeps {
   storage: ObjectStorage;
+  writes: SqlClient;
   signer: UrlSigner;
   certCipher: CertCipher;
   log: Logger;
@@ -94,7 +96,7 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   const sha256 = body.sha256();
   let completed: boolean;
   try {
-    completed = await recordReceivedUpload(db, { id: upload.id, storageKey: key, size, sha256 });
+    completed = await recordReceivedUpload(deps.writes, { id: upload.id, storageKey: key, size, sha256 });
   } catch (error) {
     await deps.storage.delete(key);
     throw error;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { type ExecutionArgs, type execute as graphqlExecute, GraphQLError, type subscribe as graphqlSubscribe } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { handleProtocols, makeServer } from 'graphql-ws';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate } from '../auth/authenticate.ts';
@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { YogaApp } from './graphql.ts';
+import { serveGraphqlWs } from './graphqlWsTransport.ts';
 import { requestContext } from './requestContext.ts';
 
 /** graphql-ws close codes: 4403 forbidden (bad or revoked credentials), 1012 restarting (reconnect). */
@@ -57,7 +58,7 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
  * costs the server a fraction of HTTP requests.
  */
 export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventBus, log: Logger) {
-  const wss = new WebSocketServer({ server, path: '/graphql' });
+  const wss = new WebSocketServer({ server, path: '/graphql', handleProtocols });
   const workerSockets = new Map<string, Set<WebSocket>>();
   let open = 0;
 
@@ -70,58 +71,55 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
     }, REVOKE_CLOSE_DELAY_MS).unref();
   });
 
-  useServer<Record<string, unknown> | undefined, Extra>(
-    {
-      onConnect: async (ctx) => {
-        try {
-          const principal = await authenticate(database(), authorizationOf(ctx.connectionParams), bus.credentials);
-          ctx.extra.principal = principal;
-          open += 1;
-          if (principal.kind === 'worker') {
-            const sockets = workerSockets.get(principal.workerId) ?? new Set();
-            sockets.add(ctx.extra.socket);
-            workerSockets.set(principal.workerId, sockets);
-          }
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onClose: (ctx) => {
-        const principal = ctx.extra.principal;
-        if (!principal) return;
-        open -= 1;
+  const graphqlWs = makeServer<Record<string, unknown> | undefined, Extra>({
+    onConnect: async (ctx) => {
+      try {
+        const principal = await authenticate(database(), authorizationOf(ctx.connectionParams), bus.credentials);
+        ctx.extra.principal = principal;
+        open += 1;
         if (principal.kind === 'worker') {
-          const sockets = workerSockets.get(principal.workerId);
-          sockets?.delete(ctx.extra.socket);
-          if (sockets?.size === 0) workerSockets.delete(principal.workerId);
+          const sockets = workerSockets.get(principal.workerId) ?? new Set();
+          sockets.add(ctx.extra.socket);
+          workerSockets.set(principal.workerId, sockets);
         }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        // The upgrade request is not handed on as `request`: yoga would treat mutations as GETs.
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          principal: ctx.extra.principal,
-          connectionParams: ctx.connectionParams,
-        });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        return errors.length > 0 ? errors.map(withoutHttpStatus) : args;
-      },
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => withoutHttpStatus(error as GraphQLError)) } : result,
-      execute: (args) => asRequest(() => (args.rootValue as Envelope).execute(args)),
-      subscribe: (args) => asRequest(() => (args.rootValue as Envelope).subscribe(args)),
+        return true;
+      } catch {
+        return false;
+      }
     },
-    wss,
-    KEEPALIVE_MS,
-  );
+    onClose: (ctx) => {
+      const principal = ctx.extra.principal;
+      if (!principal) return;
+      open -= 1;
+      if (principal.kind === 'worker') {
+        const sockets = workerSockets.get(principal.workerId);
+        sockets?.delete(ctx.extra.socket);
+        if (sockets?.size === 0) workerSockets.delete(principal.workerId);
+      }
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      // The upgrade request is not handed on as `request`: yoga would treat mutations as GETs.
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        principal: ctx.extra.principal,
+        connectionParams: ctx.connectionParams,
+      });
+      const args: ExecutionArgs = {
+        schema,
+        operationName: payload.operationName,
+        document: parse(payload.query),
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe },
+      };
+      const errors = validate(args.schema, args.document);
+      return errors.length > 0 ? errors.map(withoutHttpStatus) : args;
+    },
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((error) => withoutHttpStatus(error as GraphQLError)) } : result,
+    execute: (args) => asRequest(() => (args.rootValue as Envelope).execute(args)),
+    subscribe: (args) => asRequest(() => (args.rootValue as Envelope).subscribe(args)),
+  });
+  serveGraphqlWs(wss, graphqlWs, (socket) => ({ socket }), KEEPALIVE_MS, log);
   wss.on('error', (error) => log.error({ err: error }, 'websocket server error'));
 
   return {

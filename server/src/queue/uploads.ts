@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.ts';
 import { isReader } from '../auth/principal.ts';
 import { badInput, conflict, forbidden, notFound, payloadTooLarge } from '../errors.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
-import { assertOwnActiveBuild, lockBuild } from './buildRows.ts';
+import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { assertId, assertText } from './validate.ts';
 
 export interface CreateUploadInput {
@@ -20,7 +20,9 @@ export const uploadPath = (uploadId: string) => `/artifacts/uploads/${uploadId}`
 
 /**
  * Reserves an upload and returns the signed URL its bytes are PUT to. Sources and certificates
- * come from submitters; results from the worker running the build.
+ * come from submitters; results from the worker running the build. One statement: a RESULT's
+ * build is locked and the upload inserted only while the build is the worker's and running; the
+ * locked row then says which check failed.
  */
 export async function createUpload(
   db: SqlClient,
@@ -34,30 +36,38 @@ export async function createUpload(
   if (!Number.isSafeInteger(input.size) || input.size < 0) throw badInput('size must be a non-negative integer');
   if (input.size > maxBytes) throw payloadTooLarge(`A ${input.kind} upload may be at most ${maxBytes} bytes`);
 
-  let owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null };
-  if (input.kind === 'RESULT') {
-    if (principal.kind !== 'worker') throw forbidden('Only the worker running a build uploads its result');
-    if (!input.buildId) throw badInput('buildId is required for a RESULT upload');
-    const buildId = assertId(input.buildId, 'buildId');
-    const build = await lockBuild(db, buildId);
-    assertOwnActiveBuild(build, principal.workerId);
-    owner = { createdById: null, createdByWorkerId: principal.workerId, buildId };
-  } else {
-    if (!isReader(principal) || principal.kind !== 'apiKey')
-      throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
-    if (input.buildId) throw badInput('buildId is only for RESULT uploads');
-    owner = { createdById: principal.apiKeyId, createdByWorkerId: null, buildId: null };
-  }
-
   const id = randomUUID();
   // 256 directories by the id's first two hex digits: concurrent uploads rarely contend for one
   // directory's lock (creating a file takes it), and none grows past a few thousand entries.
   const storageKey = `uploads/${id.slice(0, 2)}/${id}`;
   const signed = signer.sign('PUT', uploadPath(id), config.uploadUrlTtlSeconds);
-  await db.execute(sql`
+  const insert = (owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null }) => sql`
     INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "createdById", "createdByWorkerId", "buildId")
-    VALUES (${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${storageKey},
-      ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid)`);
+    SELECT ${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${storageKey},
+      ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid`;
+
+  if (input.kind === 'RESULT') {
+    if (principal.kind !== 'worker') throw forbidden('Only the worker running a build uploads its result');
+    if (!input.buildId) throw badInput('buildId is required for a RESULT upload');
+    const buildId = assertId(input.buildId, 'buildId');
+    const workerId = principal.workerId;
+    const [build] = await db.query<LockedBuild>(sql`
+      WITH build AS (
+        SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
+      ), inserted AS (
+        -- assertOwnActiveBuild below, as a condition.
+        ${insert({ createdById: null, createdByWorkerId: workerId, buildId })}
+        WHERE EXISTS (SELECT 1 FROM build WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING'))
+      )
+      SELECT * FROM build`);
+    if (!build) throw notFound('Build');
+    assertOwnActiveBuild(build, workerId);
+  } else {
+    if (!isReader(principal) || principal.kind !== 'apiKey')
+      throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
+    if (input.buildId) throw badInput('buildId is only for RESULT uploads');
+    await db.execute(insert({ createdById: principal.apiKeyId, createdByWorkerId: null, buildId: null }));
+  }
   return { id, url: signed.url, expiresAt: signed.expiresAt };
 }
 

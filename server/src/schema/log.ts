@@ -1,4 +1,4 @@
-import { database, sqlPool } from '../db/client.ts';
+import { database } from '../db/client.ts';
 import { forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult } from '../queue/logs.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
@@ -90,9 +90,8 @@ builder.mutationFields((t) => ({
       lines: t.arg({ type: [BuildLogInput], required: true, description: 'The lines, in order.' }),
     },
     resolve: (_root, args, ctx) =>
-      // Not group-committed: a batch is already one commit for many lines, and batches of several
-      // builds gain more from running side by side.
-      appendBuildLogs(sqlPool(), ctx.services.config, callingWorker(ctx).workerId, {
+      // Group-committed: a batch raises buildLogAppended, and notifying commits run one at a time.
+      appendBuildLogs(ctx.services.writes, ctx.services.config, callingWorker(ctx).workerId, {
         buildId: String(args.buildId),
         firstSeq: args.firstSeq,
         lines: args.lines,

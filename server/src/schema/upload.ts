@@ -1,4 +1,3 @@
-import { sqlPool } from '../db/client.ts';
 import { createUpload } from '../queue/uploads.ts';
 import { builder } from './builder.ts';
 import { UploadKindEnum } from './scalars.ts';
@@ -31,7 +30,7 @@ builder.mutationFields((t) => ({
     authScopes: { reader: true, worker: true },
     args: { input: t.arg({ type: CreateUploadInput, required: true, description: 'The upload.' }) },
     resolve: (_root, { input }, ctx) =>
-      createUpload(sqlPool(), ctx.services.config, ctx.services.signer, ctx.principal, {
+      createUpload(ctx.services.writes, ctx.services.config, ctx.services.signer, ctx.principal, {
         ...input,
         buildId: input.buildId == null ? null : String(input.buildId),
       }),

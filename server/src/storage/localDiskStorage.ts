@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ObjectNotFoundError, type ObjectStorage } from './objectStorage.ts';
@@ -8,8 +7,10 @@ import { ObjectNotFoundError, type ObjectStorage } from './objectStorage.ts';
 const KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 
 /**
- * Objects as files under rootDir. A put writes a temporary file next to its target and renames it
- * into place, so a reader never sees half an object and a failed put leaves nothing under the key.
+ * Objects as files under rootDir. A put creates its key's file and writes it; a failed put removes
+ * it again. No reader sees half an object: keys are the server's own, a new one for every put, and
+ * are handed out only once their put has resolved (a temporary file and a rename would cost each
+ * upload two more directory changes).
  */
 export function createLocalDiskStorage(rootDir: string): ObjectStorage {
   const root = path.resolve(rootDir);
@@ -43,15 +44,12 @@ export function createLocalDiskStorage(rootDir: string): ObjectStorage {
   return {
     async put(key, body) {
       const file = fileOf(key);
-      // Keys cannot contain dots, so no key ever names a temporary file.
-      const temporary = `${file}.${randomUUID()}.tmp`;
-      const handle = await createFile(temporary);
+      const handle = await createFile(file);
       try {
         // pipeline keeps memory flat (backpressure) and destroys both streams on any error.
         await pipeline(body, handle.createWriteStream());
-        await rename(temporary, file);
       } catch (error) {
-        await rm(temporary, { force: true });
+        await rm(file, { force: true });
         throw error;
       }
     },

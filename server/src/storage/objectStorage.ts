@@ -5,7 +5,10 @@ import type { Readable } from 'node:stream';
  * share one bucket. Keys are always made by the server (`uploads/<2 hex>/<uuid>…`), never by clients.
  */
 export interface ObjectStorage {
-  /** Streams body to key; resolves once stored. On any error (including the body stream erroring) nothing is left under key. */
+  /**
+   * Streams body to a new key; resolves once stored. A key is written once: a put to one that exists
+   * fails. On any error (including the body stream erroring) nothing is left under key.
+   */
   put(key: string, body: Readable): Promise<void>;
   /** Throws ObjectNotFoundError when absent. */
   get(key: string): Promise<Readable>;
