@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendBuildLogs,
@@ -39,7 +39,7 @@ const snapshot = () =>
     database.url,
     `SELECT (SELECT json_agg(b ORDER BY id) FROM "Build" b) AS builds, (SELECT count(*) FROM "BuildEvent") AS events,
             (SELECT count(*) FROM "BuildLog") AS logs, (SELECT json_agg(w ORDER BY id) FROM "Worker" w) AS workers,
-            (SELECT count(*) FROM "ApiKey") AS keys`,
+            (SELECT count(*) FROM "ApiKey") AS keys, (SELECT count(*) FROM "Upload") AS uploads`,
   );
 
 async function expectRefused(call: () => Promise<{ errors?: unknown[] }>, code: string) {
@@ -207,6 +207,9 @@ describe('workers act only on their own builds', () => {
     await expectRefused(() => cancelBuild(server, submitter, build.id), 'CONFLICT');
     await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
     await expectRefused(() => failBuild(server, worker.token, build.id, { message: 'late' }), 'CONFLICT');
+    const resultInput = { kind: 'RESULT' as const, filename: 'r', size: 1 };
+    await expectRefused(() => createUpload(server, worker.token, { ...resultInput, buildId: build.id }), 'CONFLICT');
+    await expectRefused(() => createUpload(server, worker.token, { ...resultInput, buildId: randomUUID() }), 'NOT_FOUND');
     const pending = await submitBuild(server, submitter);
     await expectRefused(() => retryBuild(server, submitter, pending.id), 'CONFLICT');
   });

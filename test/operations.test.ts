@@ -75,6 +75,13 @@ describe('GraphQL hardening', () => {
     const aliases = `{ ${Array.from({ length: 40 }, (_, index) => `a${index}: me { name }`).join(' ')} }`;
     const tooMany = await graphql(server.graphqlUrl, aliases, {}, server.adminKey);
     expect(tooMany.errors?.[0].message).toMatch(/alias/i);
+    expectCode(tooDeep, 'BAD_USER_INPUT');
+    expectCode(tooMany, 'BAD_USER_INPUT');
+  });
+
+  it('names malformed and invalid documents with their own codes', async () => {
+    expectCode(await graphql(server.graphqlUrl, '{ me { name }', {}, server.adminKey), 'GRAPHQL_PARSE_FAILED');
+    expectCode(await graphql(server.graphqlUrl, '{ me { noSuchField } }', {}, server.adminKey), 'GRAPHQL_VALIDATION_FAILED');
   });
 
   it('refuses request bodies over the limit with 413', async () => {

@@ -109,7 +109,7 @@ export function buildApp(config: Config, log: Logger) {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);
     });
-    sockets = attachWebSocketServer(server, graphql.yoga, bus, log);
+    sockets = attachWebSocketServer(server, graphql.yoga, bus, log, config.socketPingSeconds);
     const port = (server.address() as AddressInfo).port;
     // With PORT=0 the signer learns the real port only now.
     if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);

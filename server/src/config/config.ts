@@ -25,6 +25,7 @@ const environmentSchema = z.object({
   FREE_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   FREE_AGENT_RESCUE_INTERVAL_SECONDS: seconds(10),
   FREE_AGENT_WORKER_OFFLINE_SECONDS: seconds(120),
+  FREE_AGENT_SOCKET_PING_SECONDS: seconds(30),
   FREE_AGENT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   FREE_AGENT_MAX_PENDING_BUILDS: z.coerce.number().int().positive().default(10_000),
 
@@ -63,6 +64,7 @@ function toConfig(env: z.infer<typeof environmentSchema>) {
     maxAttempts: env.FREE_AGENT_MAX_ATTEMPTS,
     rescueIntervalSeconds: env.FREE_AGENT_RESCUE_INTERVAL_SECONDS,
     workerOfflineSeconds: env.FREE_AGENT_WORKER_OFFLINE_SECONDS,
+    socketPingSeconds: env.FREE_AGENT_SOCKET_PING_SECONDS,
     statementTimeoutMs: env.FREE_AGENT_STATEMENT_TIMEOUT_MS,
     maxPendingBuilds: env.FREE_AGENT_MAX_PENDING_BUILDS,
     logMaxLines: env.FREE_AGENT_LOG_MAX_LINES,

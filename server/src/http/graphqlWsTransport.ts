@@ -14,13 +14,13 @@ const SEND_HIGH_WATER_BYTES = 64 * 1024;
  *   flushed before the second goes, so each costs a system call and a wake-up on both ends. Here
  *   the raw socket is corked until the tick ends, and a send only waits for the write (holding
  *   back the subscription that sent it) once the socket has a backlog.
- * - Pings go every `keepAliveMs`, and a peer that has not answered by the next ping is dropped.
+ * - Pings go every `pingMs`, and a peer that has not answered by the next ping is dropped.
  */
 export function serveGraphqlWs<Extra extends { socket: WebSocket }>(
   wss: WebSocketServer,
   server: GraphqlWsServer<Extra>,
   extra: (socket: WebSocket) => Extra,
-  keepAliveMs: number,
+  pingMs: number,
   log: Logger,
 ): void {
   wss.on('connection', (socket, request) => {
@@ -33,7 +33,7 @@ export function serveGraphqlWs<Extra extends { socket: WebSocket }>(
       if (!answeredPing) return socket.terminate();
       answeredPing = false;
       socket.ping();
-    }, keepAliveMs);
+    }, pingMs);
     socket.on('pong', () => (answeredPing = true));
 
     const transport: GraphqlWsSocket = {

@@ -16,12 +16,6 @@ import { requestContext } from './requestContext.ts';
 const CLOSE_FORBIDDEN = 4403;
 const CLOSE_RESTARTING = 1012;
 const REVOKE_CLOSE_DELAY_MS = 200;
-/**
- * How often each socket is pinged (graphql-ws' default is 12 s). Pings are most of what idle
- * sockets cost the server; 30 s still finds a dead peer within a minute and stays under the
- * 60 s idle timeout common to load balancers and NATs.
- */
-const KEEPALIVE_MS = 30_000;
 
 type Extra = { socket: WebSocket; principal?: Principal };
 type Envelope = { execute: typeof graphqlExecute; subscribe: typeof graphqlSubscribe };
@@ -56,8 +50,12 @@ function authorizationOf(params: Record<string, unknown> | undefined): string | 
  * `connectionParams.authorization`; a revoked worker's sockets are closed at once. Queries and
  * mutations run here too: a worker agent sends its whole protocol over its one socket, which
  * costs the server a fraction of HTTP requests.
+ *
+ * `pingSeconds`: how often each socket is pinged (graphql-ws' default is 12 s). Pings are most of
+ * what idle sockets cost the server; the default 30 s still finds a dead peer within a minute and
+ * stays under the 60 s idle timeout common to load balancers and NATs.
  */
-export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventBus, log: Logger) {
+export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventBus, log: Logger, pingSeconds: number) {
   const wss = new WebSocketServer({ server, path: '/graphql', handleProtocols });
   const workerSockets = new Map<string, Set<WebSocket>>();
   let open = 0;
@@ -119,7 +117,7 @@ export function attachWebSocketServer(server: Server, yoga: YogaApp, bus: EventB
     execute: (args) => asRequest(() => (args.rootValue as Envelope).execute(args)),
     subscribe: (args) => asRequest(() => (args.rootValue as Envelope).subscribe(args)),
   });
-  serveGraphqlWs(wss, graphqlWs, (socket) => ({ socket }), KEEPALIVE_MS, log);
+  serveGraphqlWs(wss, graphqlWs, (socket) => ({ socket }), pingSeconds * 1000, log);
   wss.on('error', (error) => log.error({ err: error }, 'websocket server error'));
 
   return {

@@ -1,0 +1,89 @@
+// The write path's database layer, in this process on a real database: the pools' session
+// settings, a pipelined transaction (all or nothing), and group commit (statements that arrive
+// together share one transaction, yet each gets its own answer or error).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GroupCommit } from '../server/src/db/groupCommit.ts';
+import { sql, SqlPool } from '../server/src/db/sql.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+
+let database: TestDatabase;
+let pool: SqlPool;
+let pipelined: SqlPool;
+let writes: GroupCommit;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  pool = new SqlPool(database.url, { size: 4, statementTimeoutMs: 5000 });
+  pipelined = new SqlPool(database.url, { size: 1, statementTimeoutMs: 5000, pipeline: true });
+  writes = new GroupCommit(pool, database.url, { statementTimeoutMs: 5000 });
+  await pool.execute(sql`CREATE TABLE note (id int PRIMARY KEY, txid bigint NOT NULL DEFAULT txid_current())`);
+});
+
+afterAll(async () => {
+  await writes?.close();
+  await pipelined?.close();
+  await pool?.close();
+  await database?.drop();
+});
+
+const notes = () => pool.query<{ id: number; txid: string }>(sql`SELECT id, txid::text FROM note ORDER BY id`);
+
+describe('SqlPool', () => {
+  it('plans generically and bounds every statement', async () => {
+    const [settings] = await pool.query<{ plan: string; timeout: string }>(
+      sql`SELECT current_setting('plan_cache_mode') AS plan, current_setting('statement_timeout') AS timeout`,
+    );
+    expect(settings).toEqual({ plan: 'force_generic_plan', timeout: '5s' });
+  });
+
+  it('commits a pipelined transaction whole, or none of it when a statement fails', async () => {
+    const results = await pipelined.transactionAtOnce([
+      sql`INSERT INTO note (id) VALUES (1)`,
+      sql`INSERT INTO note (id) VALUES (2) RETURNING id`,
+    ]);
+    expect(results.map((result) => result.rowCount)).toEqual([1, 1]);
+    expect(results[1]!.rows).toEqual([{ id: 2 }]);
+
+    await expect(
+      pipelined.transactionAtOnce([
+        sql`INSERT INTO note (id) VALUES (3)`,
+        sql`INSERT INTO note (id) VALUES (1)`,
+        sql`INSERT INTO note (id) VALUES (4)`,
+      ]),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect((await notes()).map((note) => note.id)).toEqual([1, 2]);
+
+    // The connection is usable again: the failed transaction ended.
+    await pipelined.transactionAtOnce([sql`INSERT INTO note (id) VALUES (5)`]);
+    expect((await notes()).map((note) => note.id)).toEqual([1, 2, 5]);
+    await pool.execute(sql`DELETE FROM note`);
+  });
+});
+
+describe('GroupCommit', () => {
+  it('runs statements that arrive together in one transaction, each answered with its own result', async () => {
+    const ids = Array.from({ length: 10 }, (_, index) => 100 + index);
+    const counts = await Promise.all(ids.map((id) => writes.execute(sql`INSERT INTO note (id) VALUES (${id}::int)`)));
+    expect(counts).toEqual(ids.map(() => 1));
+    const rows = await notes();
+    expect(rows.map((row) => row.id)).toEqual(ids);
+    // The first goes alone, at once; the nine that arrived meanwhile share the next commit.
+    expect(new Set(rows.map((row) => row.txid)).size).toBe(2);
+    await pool.execute(sql`DELETE FROM note`);
+  });
+
+  it('gives a failing statement its own error and still commits the others of its batch', async () => {
+    await writes.execute(sql`INSERT INTO note (id) VALUES (1)`);
+    const outcomes = await Promise.allSettled([
+      writes.execute(sql`INSERT INTO note (id) VALUES (2)`),
+      writes.execute(sql`INSERT INTO note (id) VALUES (3)`),
+      writes.execute(sql`INSERT INTO note (id) VALUES (1)`),
+      writes.query<{ id: number }>(sql`INSERT INTO note (id) VALUES (4) RETURNING id`),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23505' });
+    expect((outcomes[3] as PromiseFulfilledResult<unknown>).value).toEqual([{ id: 4 }]);
+    expect((await notes()).map((note) => note.id)).toEqual([1, 2, 3, 4]);
+    await pool.execute(sql`DELETE FROM note`);
+  });
+});
