@@ -110,8 +110,9 @@ async function main(): Promise<number> {
   const profiles: Record<string, unknown> = {};
   try {
     for (const name of options.scenarios) {
+      const busy = await env.settle();
       const scenarioStartedAt = Date.now();
-      log(`— ${name}`);
+      log(`— ${name} (machine ${Math.round(busy)}% busy before it)`);
       try {
         results[name] = await SCENARIOS[name]!(ctx);
       } catch (error) {

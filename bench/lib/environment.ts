@@ -2,11 +2,12 @@
 // database per scenario, and real server processes started through test/helpers/server.ts.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { adminQuery, databaseUrl, makeTempDir, startTestCluster, type TestCluster } from '../../test/helpers/postgresCluster.ts';
 import { startServer, type TestServer } from '../../test/helpers/server.ts';
 import { Inspector } from './inspector.ts';
-import { findPostmaster } from './proc.ts';
+import { findPostmaster, machineBusySeconds } from './proc.ts';
 
 export interface BenchDatabase {
   name: string;
@@ -120,6 +121,21 @@ export class BenchEnvironment {
     }
   }
 
+  /**
+   * Lets the previous scenario's after-effects pass before the next is timed: a checkpoint writes
+   * its dirty pages now rather than during the next timing (ignored where the role may not), and
+   * the machine gets up to QUIET_WAIT_MS to go quiet (file deletions, discards, vacuum). Returns
+   * the busy share of the last second, as % of all cores.
+   */
+  async settle(): Promise<number> {
+    await adminQuery(this.adminUrl, 'CHECKPOINT').catch(() => undefined);
+    const deadline = Date.now() + QUIET_WAIT_MS;
+    for (;;) {
+      const busy = await machineBusyShare(1000);
+      if (busy < QUIET_BUSY_PERCENT || Date.now() >= deadline) return busy;
+    }
+  }
+
   /** Stops every server, drops every database, removes shared data dirs and stops the embedded cluster. */
   async close(): Promise<void> {
     await Promise.all(
@@ -137,6 +153,16 @@ export class BenchEnvironment {
     this.#dataDirs.clear();
     await this.cluster?.stop();
   }
+}
+
+const QUIET_WAIT_MS = 15_000;
+const QUIET_BUSY_PERCENT = 10;
+
+/** The machine's busy share over the next `ms`, as % of all its cores. */
+async function machineBusyShare(ms: number): Promise<number> {
+  const before = machineBusySeconds();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return ((machineBusySeconds() - before) / (ms / 1000) / os.cpus().length) * 100;
 }
 
 /** A random secret of `length` base64url characters. */

@@ -11,6 +11,8 @@ export interface LifecycleFigures {
   completed: number;
   /** Builds per second from the first submit sent to the last build completed. */
   buildsPerSecond: number;
+  /** When the run was repeated (this one being the median): every run's builds per second. */
+  runsBuildsPerSecond?: number[];
   seconds: number;
   submitConcurrency: number;
   /** Submits per second while submitting (sources were uploaded before timing). */

@@ -1,5 +1,5 @@
 // (a) Lifecycle throughput on one server: submit → jobAvailable → claim → heartbeat → one log
-// batch → RESULT upload → complete, with 1, 10 and 50 agents.
+// batch → RESULT upload → complete, with 1, 10 and 50 agents (50: the median of three runs).
 import { Recorder } from '../lib/agent.ts';
 import { type BenchContext, describeCpu, prepareServer, type ScenarioResult, startFleet, stopFleet } from '../lib/fleet.ts';
 import { type LifecycleFigures, measureLifecycle } from '../lib/measure.ts';
@@ -8,33 +8,39 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResu
   const database = await ctx.env.createDatabase('lifecycle');
   const server = await ctx.env.startServer(database);
   const handle = await prepareServer(server);
-  const runs: { workers: number; builds: number }[] = ctx.quick
+  // The target's run (50 workers) is repeated and its median kept: identical runs on this shared
+  // 2-core machine differ by ±15 %.
+  const runs: { workers: number; builds: number; repeat: number }[] = ctx.quick
     ? [
-        { workers: 1, builds: 30 },
-        { workers: 10, builds: 100 },
-        { workers: 50, builds: 250 },
+        { workers: 1, builds: 30, repeat: 1 },
+        { workers: 10, builds: 100, repeat: 1 },
+        { workers: 50, builds: 250, repeat: 1 },
       ]
     : [
-        { workers: 1, builds: 100 },
-        { workers: 10, builds: 400 },
-        { workers: 50, builds: 1500 },
+        { workers: 1, builds: 100, repeat: 1 },
+        { workers: 10, builds: 400, repeat: 1 },
+        { workers: 50, builds: 1500, repeat: 3 },
       ];
   const figures: LifecycleFigures[] = [];
   try {
     for (const run of runs) {
-      ctx.log(`lifecycle: ${run.workers} worker(s), ${run.builds} builds`);
-      const recorder = new Recorder();
-      const agents = await startFleet([handle], run.workers, recorder);
-      try {
-        figures.push(
-          await measureLifecycle(ctx, [handle], agents, recorder, run.builds, {
-            submitConcurrency: Math.min(16, Math.max(2, run.workers)),
-            timeoutMs: 180_000,
-          }),
-        );
-      } finally {
-        await stopFleet(agents);
+      const repeats: LifecycleFigures[] = [];
+      for (let attempt = 1; attempt <= run.repeat; attempt++) {
+        ctx.log(`lifecycle: ${run.workers} worker(s), ${run.builds} builds (run ${attempt} of ${run.repeat})`);
+        const recorder = new Recorder();
+        const agents = await startFleet([handle], run.workers, recorder);
+        try {
+          repeats.push(
+            await measureLifecycle(ctx, [handle], agents, recorder, run.builds, {
+              submitConcurrency: Math.min(16, Math.max(2, run.workers)),
+              timeoutMs: 180_000,
+            }),
+          );
+        } finally {
+          await stopFleet(agents);
+        }
       }
+      figures.push(medianRun(repeats));
     }
   } finally {
     await ctx.env.stopServer(server);
@@ -59,13 +65,31 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResu
   };
 }
 
+/**
+ * The run with the median throughput, with every run's throughput beside it; `completed` is the
+ * fewest any run completed, so one incomplete run shows.
+ */
+function medianRun(runs: LifecycleFigures[]): LifecycleFigures {
+  const sorted = [...runs].sort((a, b) => a.buildsPerSecond - b.buildsPerSecond);
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  if (runs.length === 1) return median;
+  return {
+    ...median,
+    completed: Math.min(...runs.map((run) => run.completed)),
+    runsBuildsPerSecond: runs.map((run) => run.buildsPerSecond),
+  };
+}
+
 export function lifecycleRow(scenario: string, entry: LifecycleFigures) {
   const incomplete = entry.completed < entry.builds ? ` INCOMPLETE ${entry.completed}/${entry.builds}` : '';
+  const runs = entry.runsBuildsPerSecond
+    ? `median of ${entry.runsBuildsPerSecond.length} runs (${entry.runsBuildsPerSecond.join(', ')}); `
+    : '';
   return {
     scenario,
     result: `${entry.buildsPerSecond} builds/s${incomplete}`,
     details:
-      `${entry.builds} builds in ${entry.seconds} s; sources pre-uploaded untimed (${entry.sourceUpload.perSecond}/s; ` +
+      `${runs}${entry.builds} builds in ${entry.seconds} s; sources pre-uploaded untimed (${entry.sourceUpload.perSecond}/s; ` +
       `${entry.buildsPerSecondIncludingUploads} builds/s counting them); submits ${entry.submitsPerSecond}/s ×${entry.submitConcurrency}; ` +
       `queue wait p50 ${entry.queueWaitMs.p50} ms; null claims ${formatNulls(entry.nullClaims)}; CPU ${describeCpu(entry.cpuPercent)}` +
       (entry.errors.length ? `; ${entry.errors.length} errors: ${entry.errors[0]}` : ''),

@@ -72,7 +72,8 @@ export async function startServer(options: StartServerOptions): Promise<TestServ
 
   // SERVER_CPU_PROF=<dir> profiles every server a test starts (node --cpu-prof), for performance work.
   const profile = process.env.SERVER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SERVER_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', serverMain], {
+  // The young generation's size as `pnpm start` sets it (package.json): as users run it.
+  const child = spawn(process.execPath, ['--max-semi-space-size=32', ...profile, '--import', 'tsx', serverMain], {
     cwd: serverDir,
     env,
     detached: true,
