@@ -2,17 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Gauge } from 'prom-client';
 import { database } from '../db/client.ts';
 import { registry } from '../metrics/metrics.ts';
+import { countBuilds } from '../queue/stats.ts';
 
 // Queue depth is read from the database at scrape time: it is the same on every process.
+// Finished builds are not counted here (that would read the whole history at every scrape):
+// free_agent_build_transitions_total counts them as they finish.
 new Gauge({
   name: 'free_agent_builds',
-  help: 'Builds by status and platform (the whole queue, read at scrape time).',
+  help: 'Builds pending, assigned or building, by status and platform (read at scrape time).',
   labelNames: ['status', 'platform'] as const,
   registers: [registry],
   async collect() {
     this.reset();
-    const groups = await database().build.groupBy({ by: ['status', 'platform'], _count: true });
-    for (const group of groups) this.set({ status: group.status, platform: group.platform }, group._count);
+    for (const group of await countBuilds(database())) this.set({ status: group.status, platform: group.platform }, group.count);
   },
 });
 

@@ -8,8 +8,10 @@ export interface Percentiles {
   p99: number | null;
 }
 
+export type BuildCount = { status: BuildStatus; platform: Platform; count: number };
+
 export interface QueueStats {
-  byStatusAndPlatform: { status: BuildStatus; platform: Platform; count: number }[];
+  byStatusAndPlatform: BuildCount[];
   workersByStatus: { status: WorkerStatus; count: number }[];
   finishedToday: number;
   queueWaitSeconds: Percentiles;
@@ -18,21 +20,24 @@ export interface QueueStats {
 
 const WINDOW = '24 hours';
 
-/** Counts and the last day's percentiles, each in one aggregate query. */
+/**
+ * Counts and the last day's percentiles, each in one aggregate query. Every query reads through
+ * an index what is running or recent (migration 0008), never the whole build history: the feed
+ * recomputes them every second while a console watches.
+ */
 export async function queueStats(db: Database): Promise<QueueStats> {
   const [byStatusAndPlatform, workersByStatus, finished, wait, duration] = await Promise.all([
-    db.$queryRaw<{ status: BuildStatus; platform: Platform; count: number }[]>`
-      SELECT status, platform, count(*)::int AS count FROM "Build" GROUP BY status, platform ORDER BY status, platform`,
+    countBuilds(db, { finishedWithin: WINDOW }),
     db.$queryRaw<{ status: WorkerStatus; count: number }[]>`
       SELECT status, count(*)::int AS count FROM "Worker" WHERE "revokedAt" IS NULL GROUP BY status ORDER BY status`,
     db.$queryRaw<{ count: number }[]>`
       SELECT count(*)::int AS count FROM "Build" WHERE "finishedAt" >= date_trunc('day', now())`,
     db.$queryRaw<Percentiles[]>`
       SELECT ${percentileSql('assignedAt', 'submittedAt')} FROM "Build"
-      WHERE "assignedAt" >= now() - ${WINDOW}::interval`,
+      WHERE "submittedAt" >= now() - ${WINDOW}::interval AND "assignedAt" IS NOT NULL`,
     db.$queryRaw<Percentiles[]>`
       SELECT ${percentileSql('finishedAt', 'startedAt')} FROM "Build"
-      WHERE status = 'COMPLETED' AND "finishedAt" >= now() - ${WINDOW}::interval`,
+      WHERE "finishedAt" >= now() - ${WINDOW}::interval AND status = 'COMPLETED'`,
   ]);
   return {
     byStatusAndPlatform,
@@ -41,6 +46,25 @@ export async function queueStats(db: Database): Promise<QueueStats> {
     queueWaitSeconds: wait[0],
     buildDurationSeconds: duration[0],
   };
+}
+
+/**
+ * Builds by status and platform: every pending, assigned and building one, and with
+ * `finishedWithin` the builds that finished in that interval.
+ */
+export function countBuilds(db: Database, options: { finishedWithin?: string } = {}): Promise<BuildCount[]> {
+  const finished = options.finishedWithin
+    ? Prisma.sql`UNION ALL
+      SELECT status, platform, count(*)::int FROM "Build"
+      WHERE "finishedAt" >= now() - ${options.finishedWithin}::interval AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+      GROUP BY status, platform`
+    : Prisma.empty;
+  return db.$queryRaw<BuildCount[]>`
+    SELECT status, platform, count FROM (
+      SELECT status, platform, count(*)::int AS count FROM "Build"
+      WHERE status IN ('PENDING', 'ASSIGNED', 'BUILDING') GROUP BY status, platform
+      ${finished}
+    ) counts ORDER BY status, platform`;
 }
 
 /** p50/p95/p99 of `end - start` in seconds; the column names are fixed, never client input. */

@@ -33,12 +33,16 @@ const WorkerCount = builder.objectRef<QueueStats['workersByStatus'][number]>('Wo
 export const QueueStatsType = builder.objectRef<QueueStats>('QueueStats').implement({
   description: 'The state of the queue and the fleet.',
   fields: (t) => ({
-    builds: t.field({ type: [BuildCount], description: 'Builds by status and platform.', resolve: (stats) => stats.byStatusAndPlatform }),
+    builds: t.field({
+      type: [BuildCount],
+      description: 'Builds by status and platform: every pending, assigned and building one, and those that finished in the last 24 hours.',
+      resolve: (stats) => stats.byStatusAndPlatform,
+    }),
     workers: t.field({ type: [WorkerCount], description: 'Workers by status.', resolve: (stats) => stats.workersByStatus }),
     finishedToday: t.exposeInt('finishedToday', { description: 'Builds finished since midnight (database time zone).' }),
     queueWaitSeconds: t.field({
       type: PercentilesType,
-      description: 'Submit-to-claim wait of builds claimed in the last 24 hours.',
+      description: 'Submit-to-claim wait of the builds submitted in the last 24 hours that were claimed.',
       resolve: (stats) => stats.queueWaitSeconds,
     }),
     buildDurationSeconds: t.field({
