@@ -76,14 +76,14 @@ const REFERENTIAL_ACTIONS: Record<string, string> = {
 };
 
 /**
- * The WHERE of each partial index (`@@index([…], where: raw("…"))`), by model and fields: Prisma's
+ * The WHERE of each partial index (`@@index([…], where: raw("…"))`, or `@@unique`), by model and fields: Prisma's
  * DMMF does not carry it, so it is read from the schema text. The predicate is written as
  * PostgreSQL prints it back (pg_get_expr), so the two compare as text.
  */
 function indexPredicates(schemaText: string): Map<string, string> {
   const predicates = new Map<string, string>();
   for (const model of schemaText.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
-    for (const index of model[2]!.matchAll(/@@index\(\[([^\]]*)\][^\n]*?where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g)) {
+    for (const index of model[2]!.matchAll(/@@(?:index|unique)\(\[([^\]]*)\][^\n]*?where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g)) {
       const fields = index[1]!.split(',').map((field) => field.trim().replace(/\(.*$/, ''));
       predicates.set(`${model[1]}(${fields.join(', ')})`, index[2]!.replaceAll('\\"', '"'));
     }
@@ -152,14 +152,14 @@ function expectedSchema(datamodel: Datamodel, predicates: Map<string, string>): 
       return `${columnNames[position]}${field.sortOrder === 'desc' ? ' DESC' : ''}`;
     });
     const method = (index.algorithm ?? 'BTree').toLowerCase();
+    const predicate = predicates.get(`${index.model}(${index.fields.map((field) => field.name).join(', ')})`);
     if (index.type === 'id') {
       lines.push(`primary key ${index.dbName ?? `${table}_pkey`} on ${table} (${columns.join(', ')})`);
     } else if (index.type === 'unique') {
       lines.push(
-        `unique index ${index.dbName ?? constraintName(table, columnNames, 'key')} on ${table} using ${method} (${columns.join(', ')})`,
+        `unique index ${index.dbName ?? constraintName(table, columnNames, 'key')} on ${table} using ${method} (${columns.join(', ')})${predicate ? ` WHERE ${predicate}` : ''}`,
       );
     } else if (index.type === 'normal') {
-      const predicate = predicates.get(`${index.model}(${index.fields.map((field) => field.name).join(', ')})`);
       lines.push(
         `index ${index.dbName ?? constraintName(table, columnNames, 'idx')} on ${table} using ${method} (${columns.join(', ')})${predicate ? ` WHERE ${predicate}` : ''}`,
       );

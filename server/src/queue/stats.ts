@@ -59,10 +59,12 @@ export function countBuilds(db: Database, options: { finishedWithin?: string } =
       WHERE "finishedAt" >= now() - ${options.finishedWithin}::interval AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
       GROUP BY status, platform`
     : Prisma.empty;
+  // One arm per index: the claim index holds the pending builds, the rescue index the active ones.
   return db.$queryRaw<BuildCount[]>`
     SELECT status, platform, count FROM (
-      SELECT status, platform, count(*)::int AS count FROM "Build"
-      WHERE status IN ('PENDING', 'ASSIGNED', 'BUILDING') GROUP BY status, platform
+      SELECT status, platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY status, platform
+      UNION ALL
+      SELECT status, platform, count(*)::int FROM "Build" WHERE status IN ('ASSIGNED', 'BUILDING') GROUP BY status, platform
       ${finished}
     ) counts ORDER BY status, platform`;
 }
