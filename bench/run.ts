@@ -4,7 +4,8 @@
 // to bench/results/bench.json. A benchmark, not a test: it checks figures against the targets of
 // issue 4 and prints OK or MISS, but exits non-zero only when a scenario broke (an error).
 //
-// Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest (default: all).
+// Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest, operations
+// (default: all).
 // --quick (or BENCH_QUICK=1) runs a smaller version of each for a smoke check (~1–2 minutes).
 // --profile (or BENCH_PROFILE=1) CPU-profiles every server through its inspector, writes the
 // profiles to bench/results/profiles/ and prints their top self-time functions (figures are then
@@ -25,6 +26,7 @@ import { dispatchScenario } from './scenarios/dispatch.ts';
 import { herdScenario } from './scenarios/herd.ts';
 import { ingestScenario } from './scenarios/ingest.ts';
 import { lifecycleScenario } from './scenarios/lifecycle.ts';
+import { operationsScenario } from './scenarios/operations.ts';
 import { socketsScenario } from './scenarios/sockets.ts';
 import { twoServersScenario } from './scenarios/twoServers.ts';
 
@@ -37,6 +39,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> 
   twoServers: twoServersScenario,
   herd: herdScenario,
   ingest: ingestScenario,
+  operations: operationsScenario,
 };
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
