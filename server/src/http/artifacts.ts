@@ -15,6 +15,7 @@ import { sendError, sendJson } from './respond.ts';
 
 export interface ArtifactHandlerDeps {
   storage: ObjectStorage;
+  /** Group commit, for an upload's receipt. */
   writes: SqlClient;
   signer: UrlSigner;
   certCipher: CertCipher;
