@@ -19,6 +19,7 @@ import { sendError } from './http/respond.ts';
 import { createStaticHandler } from './http/staticFiles.ts';
 import { ClaimBatcher } from './queue/claimBatcher.ts';
 import { GroupCommit } from './db/groupCommit.ts';
+import { PendingEstimate } from './queue/pendingEstimate.ts';
 import { startRescueLoop } from './queue/rescue.ts';
 import { startEventBus, type EventBus } from './events/bus.ts';
 import { attachWebSocketServer } from './http/websocket.ts';
@@ -65,7 +66,8 @@ export function buildApp(config: Config, log: Logger) {
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
     bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
     writes = new GroupCommit(pool, databaseUrl, config);
-    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes };
+    const pending = new PendingEstimate(pool, config.maxPendingBuilds);
+    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes, pending };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, writes, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);

@@ -8,6 +8,7 @@ import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
+import type { PendingEstimate } from './pendingEstimate.ts';
 import { assertUsableUpload, consumeUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 
@@ -54,7 +55,13 @@ interface NewBuild {
  * events raised and the uploads consumed only if both are usable and the queue has room; the
  * locked uploads then say which check failed.
  */
-export async function submitBuild(db: SqlClient, settings: SubmitSettings, submitter: Submitter, input: SubmitBuildInput): Promise<Build> {
+export async function submitBuild(
+  db: SqlClient,
+  settings: SubmitSettings,
+  pending: PendingEstimate,
+  submitter: Submitter,
+  input: SubmitBuildInput,
+): Promise<Build> {
   const idempotencyKey = input.idempotencyKey == null ? null : assertText(input.idempotencyKey, 200, 'idempotencyKey');
   const build: NewBuild = {
     platform: input.platform,
@@ -78,6 +85,7 @@ export async function submitBuild(db: SqlClient, settings: SubmitSettings, submi
     const existing = await findByIdempotencyKey(db, submitter.apiKeyId, idempotencyKey);
     if (existing) return readBuild(db, existing);
   }
+  const countUpTo = await pending.countUpTo();
   try {
     const [row] = await db.query<NewBuildRow & { source: LockedUpload | null; certs: LockedUpload | null }>(sql`
       WITH source AS (
@@ -90,7 +98,7 @@ export async function submitBuild(db: SqlClient, settings: SubmitSettings, submi
           certs."storageKey" AS "certsKey", certs.size AS "certsSize", certs.sha256 AS "certsSha256"
         FROM source LEFT JOIN certs ON true
         WHERE ${usableUpload('source', expectedSource)} AND (${certsUploadId}::uuid IS NULL OR ${usableUpload('certs', expectedCerts)})
-      ), ${insertPendingSteps(settings, submitter, build)},
+      ), ${insertPendingSteps(settings, countUpTo, submitter, build)},
       consumed AS (
         UPDATE "Upload" SET "consumedAt" = now()
         WHERE id IN (SELECT id FROM source UNION ALL SELECT id FROM certs) AND EXISTS (SELECT 1 FROM inserted)
@@ -99,7 +107,9 @@ export async function submitBuild(db: SqlClient, settings: SubmitSettings, submi
       FROM pending LEFT JOIN inserted ON true`);
     assertUsableUpload(row.source ?? undefined, expectedSource, 'sourceUploadId');
     if (certsUploadId) assertUsableUpload(row.certs ?? undefined, expectedCerts, 'certsUploadId');
-    return newBuild(row, settings);
+    const queued = newBuild(row, settings);
+    pending.queued();
+    return queued;
   } catch (error) {
     // A concurrent submit with the same key won the race: answer with its build.
     if (idempotencyKey && (error as { code?: string }).code === UNIQUE_VIOLATION) {
@@ -155,7 +165,7 @@ export async function retryBuild(
       WITH artifacts AS (
         SELECT ${sourceKey} AS "sourceKey", ${sourceSize}::bigint AS "sourceSize", ${sourceSha256} AS "sourceSha256",
           ${certs?.key ?? null} AS "certsKey", ${certs?.size ?? null}::bigint AS "certsSize", ${certs?.sha256 ?? null} AS "certsSha256"
-      ), ${insertPendingSteps(settings, submitter, { ...inputs, retryOfId: id })}
+      ), ${insertPendingSteps(settings, settings.maxPendingBuilds, submitter, { ...inputs, retryOfId: id })}
       SELECT ${NEW_BUILD_COLUMNS} FROM pending LEFT JOIN inserted ON true`);
     return newBuild(row, settings);
   });
@@ -168,14 +178,14 @@ type NewBuildRow = Record<string, unknown> & { id: string | null; pending: numbe
  * The CTEs `pending`, `inserted` and `event` of a statement whose `artifacts` CTE gives the new
  * build's artifact columns in one row (no row: nothing is inserted). Backpressure: past the bound
  * nothing is inserted and the submit is refused, rather than let the queue grow without limit.
- * Counting stops at the bound, so a deep queue does not make every submit slower.
+ * Pending builds are counted up to `countUpTo` (see PendingEstimate; retries count up to the bound).
  */
-function insertPendingSteps(settings: SubmitSettings, submitter: Submitter, build: NewBuild): Sql {
+function insertPendingSteps(settings: SubmitSettings, countUpTo: number, submitter: Submitter, build: NewBuild): Sql {
   const id = randomUUID();
   const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
   return sql`
     pending AS (
-      SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${settings.maxPendingBuilds}::int) bounded
+      SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${countUpTo}::int) bounded
     ), inserted AS (
       INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
         "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById")

@@ -204,7 +204,7 @@ builder.mutationFields((t) => ({
     authScopes: { reader: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
     resolve: (_query, _root, { input }, ctx) =>
-      submitBuild(ctx.services.writes, ctx.services.config, submitterOf(ctx), {
+      submitBuild(ctx.services.writes, ctx.services.config, ctx.services.pending, submitterOf(ctx), {
         ...input,
         sourceUploadId: String(input.sourceUploadId),
         certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),

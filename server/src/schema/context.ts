@@ -6,6 +6,7 @@ import type { UrlSigner } from '../storage/signedUrl.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { ClaimBatcher } from '../queue/claimBatcher.ts';
 import type { GroupCommit } from '../db/groupCommit.ts';
+import type { PendingEstimate } from '../queue/pendingEstimate.ts';
 
 /** Process-wide services the resolvers hand to domain functions. */
 export interface Services {
@@ -17,6 +18,8 @@ export interface Services {
   claims: ClaimBatcher;
   /** The hot paths' single-statement changes, group-committed. */
   writes: GroupCommit;
+  /** How full the pending queue is, for submits' bound check. */
+  pending: PendingEstimate;
 }
 
 /** What every resolver sees: who is calling, and the services. */
