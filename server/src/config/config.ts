@@ -39,6 +39,8 @@ const environmentSchema = z.object({
   FREE_AGENT_UPLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_DOWNLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_MAX_REQUEST_BYTES: bytes(1024 * 1024),
+  FREE_AGENT_MUTATIONS_PER_SECOND: z.coerce.number().min(0).default(100),
+  FREE_AGENT_MUTATION_BURST: z.coerce.number().int().positive().default(200),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -78,6 +80,8 @@ function toConfig(env: z.infer<typeof environmentSchema>) {
     uploadUrlTtlSeconds: env.FREE_AGENT_UPLOAD_URL_TTL_SECONDS,
     downloadUrlTtlSeconds: env.FREE_AGENT_DOWNLOAD_URL_TTL_SECONDS,
     maxRequestBytes: env.FREE_AGENT_MAX_REQUEST_BYTES,
+    /** Per caller and server process; 0: no limit. */
+    mutationRateLimit: { perSecond: env.FREE_AGENT_MUTATIONS_PER_SECOND, burst: env.FREE_AGENT_MUTATION_BURST },
   };
 }
 

@@ -8,6 +8,7 @@ import { database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { Services } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
+import { useMutationRateLimit, TokenBuckets } from './mutationRateLimit.ts';
 import { currentRequestId } from './requestContext.ts';
 import { sendError } from './respond.ts';
 
@@ -82,6 +83,9 @@ export function createGraphqlHandler(services: Services) {
         maxDirectives: { n: LIMITS.directives },
         blockFieldSuggestion: { enabled: config.production },
       }),
+      ...(config.mutationRateLimit.perSecond > 0
+        ? [useMutationRateLimit(new TokenBuckets(config.mutationRateLimit.perSecond, config.mutationRateLimit.burst))]
+        : []),
     ],
   });
 
