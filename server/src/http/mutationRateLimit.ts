@@ -1,6 +1,6 @@
 import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Principal } from '../auth/principal.ts';
+import { actorOf, type Principal } from '../auth/principal.ts';
 import { AppError } from '../errors.ts';
 
 /** Buckets kept before full ones (callers idle long enough to have refilled) are dropped. */
@@ -53,12 +53,6 @@ export class TokenBuckets {
   }
 }
 
-function callerOf(principal: Principal | undefined): string | undefined {
-  if (principal?.kind === 'apiKey') return `key:${principal.apiKeyId}`;
-  if (principal?.kind === 'worker') return `worker:${principal.workerId}`;
-  return undefined;
-}
-
 /**
  * Refuses a mutation operation with RATE_LIMITED when its caller has spent its bucket: each root
  * field takes one token. Runs before execution, so a refused operation changes nothing; over
@@ -69,8 +63,10 @@ export function useMutationRateLimit(buckets: TokenBuckets): Plugin<{ principal?
     onExecute({ args, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
-      const caller = callerOf(args.contextValue.principal);
-      if (!caller) return;
+      const principal = args.contextValue.principal;
+      // Anonymous callers are refused by the schema's auth scopes anyway.
+      if (!principal || principal.kind === 'anonymous') return;
+      const caller = actorOf(principal);
       const fields = operation.selectionSet.selections.filter((selection) => selection.kind === Kind.FIELD).length;
       const taken = buckets.take(caller, Math.max(1, fields));
       if (taken.ok) return;

@@ -13,6 +13,10 @@ const NEAR_BOUND = 0.9;
  * exactly only once that estimate is near the bound. Far from it, the bound can be passed by at
  * most what other server processes queued within the last second.
  */
+/** The pending builds, counted up to `limit` (a statement, or a CTE's body). */
+export const countPending = (limit: number) =>
+  sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${limit}::int) bounded`;
+
 export class PendingEstimate {
   #estimate = 0;
   #countedAt = Number.NEGATIVE_INFINITY;
@@ -36,8 +40,7 @@ export class PendingEstimate {
 
   async #count(): Promise<void> {
     try {
-      const [row] = await this.db.query<{ count: number }>(sql`
-        SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${this.bound}::int) bounded`);
+      const [row] = await this.db.query<{ count: number }>(countPending(this.bound));
       this.#estimate = row!.count;
       this.#countedAt = performance.now();
     } finally {

@@ -8,7 +8,7 @@ import { conflict, notFound, queueFull } from '../errors.ts';
 import { buildChangeEvents, notifyList } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
-import type { PendingEstimate } from './pendingEstimate.ts';
+import { countPending, type PendingEstimate } from './pendingEstimate.ts';
 import { assertUsableUpload, consumeUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 
@@ -185,7 +185,7 @@ function insertPendingSteps(settings: SubmitSettings, countUpTo: number, submitt
   const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
   return sql`
     pending AS (
-      SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${countUpTo}::int) bounded
+      ${countPending(countUpTo)}
     ), inserted AS (
       INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
         "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById")
