@@ -3,7 +3,7 @@
 // together share one transaction, yet each gets its own answer or error).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../server/src/db/groupCommit.ts';
-import { sql, SqlPool } from '../server/src/db/sql.ts';
+import { Sql, sql, SqlPool } from '../server/src/db/sql.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 let database: TestDatabase;
@@ -29,11 +29,35 @@ afterAll(async () => {
 const notes = () => pool.query<{ id: number; txid: string }>(sql`SELECT id, txid::text FROM note ORDER BY id`);
 
 describe('SqlPool', () => {
-  it('plans generically and bounds every statement', async () => {
-    const [settings] = await pool.query<{ plan: string; timeout: string }>(
-      sql`SELECT current_setting('plan_cache_mode') AS plan, current_setting('statement_timeout') AS timeout`,
+  it('plans generically, never by a sequential scan where an index serves, and bounds every statement', async () => {
+    const [settings] = await pool.query<{ plan: string; seqscan: string; timeout: string }>(
+      sql`SELECT current_setting('plan_cache_mode') AS plan, current_setting('enable_seqscan') AS seqscan,
+        current_setting('statement_timeout') AS timeout`,
     );
-    expect(settings).toEqual({ plan: 'force_generic_plan', timeout: '5s' });
+    expect(settings).toEqual({ plan: 'force_generic_plan', seqscan: 'off', timeout: '5s' });
+  });
+
+  it('keeps using the index for a statement first planned while its table was tiny', async () => {
+    // One connection, so the statement's plan is the one made on the first run.
+    const single = new SqlPool(database.url, { size: 1, statementTimeoutMs: 5000 });
+    try {
+      await single.execute(sql`CREATE TABLE lookup (id int PRIMARY KEY, label text NOT NULL)`);
+      await single.execute(sql`INSERT INTO lookup SELECT n, 'row ' || n FROM generate_series(1, 5) n`);
+      // As autovacuum leaves a young table: its statistics say how small it is.
+      await single.execute(sql`ANALYZE lookup`);
+      const find = (id: number) => single.query<{ label: string }>(sql`SELECT label FROM lookup WHERE id = ${id}::int`);
+      expect(await find(3)).toEqual([{ label: 'row 3' }]);
+      await single.execute(sql`INSERT INTO lookup SELECT n, 'row ' || n FROM generate_series(6, 20000) n`);
+      const [prepared] = await single.query<{ name: string }>(
+        sql`SELECT name FROM pg_prepared_statements WHERE statement LIKE 'SELECT label FROM lookup%'`,
+      );
+      const [explained] = await single.query<{ 'QUERY PLAN': [{ Plan: { 'Node Type': string } }] }>(
+        new Sql([`EXPLAIN (FORMAT JSON) EXECUTE ${prepared!.name}(12345)`], []),
+      );
+      expect(explained!['QUERY PLAN'][0].Plan['Node Type']).toBe('Index Scan');
+    } finally {
+      await single.close();
+    }
   });
 
   it('commits a pipelined transaction whole, or none of it when a statement fails', async () => {

@@ -114,7 +114,12 @@ export class SqlPool implements SqlClient {
       statement_timeout: options.statementTimeoutMs,
       // Our statements look rows up by key, where a generic plan is as good as a custom one; without
       // this each connection plans each statement six times before it settles on the generic plan.
-      options: '-c plan_cache_mode=force_generic_plan',
+      // That plan is made once per connection and kept until the tables are next analyzed: made
+      // while a table is a page or two (a fresh install, a fresh database), it scans the table
+      // where an index serves, and keeps scanning as the table grows. Every query here is meant to
+      // be served by an index (key lookups, lists paged by indexed keys, stats on partial
+      // indexes), so a sequential scan is only taken where no index can serve at all.
+      options: '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
       pipeline: options.pipeline ?? false,
     });
   }
