@@ -65,6 +65,15 @@ describe('local disk storage', () => {
     await storage.delete('uploads/once');
   });
 
+  it('stores a body already in memory once, the same as a streamed one', async () => {
+    const bytes = randomBytes(3000);
+    await storage.put('uploads/in-memory', bytes);
+    expect(sha256(await readAll(await storage.get('uploads/in-memory')))).toBe(sha256(bytes));
+    await expect(storage.put('uploads/in-memory', Buffer.from('second'))).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(sha256(await readAll(await storage.get('uploads/in-memory')))).toBe(sha256(bytes));
+    await storage.delete('uploads/in-memory');
+  });
+
   it('makes a directory again when it was removed after an earlier put', async () => {
     await storage.put('uploads/ab/first', Readable.from([Buffer.from('first')]));
     await rm(path.join(root, 'uploads', 'ab'), { recursive: true });

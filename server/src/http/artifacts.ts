@@ -28,6 +28,8 @@ const UPLOAD_PATH = /^\/artifacts\/uploads\/([^/]+)$/;
 const DOWNLOAD_PATH = /^\/artifacts\/builds\/([^/]+)\/(source|certs|result)$/;
 // Ids in signed paths are the server's own lowercase UUIDs; anything else cannot be a row.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Bodies up to this size (by their Content-Length) are stored from memory rather than streamed. */
+const SMALL_BODY_BYTES = 64 * 1024;
 /** How long a refused upload's body is read and discarded before the connection is cut. */
 const LINGER_MS = 5_000;
 
@@ -79,7 +81,10 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   try {
     if (upload.kind === 'CERTS') {
       // Certificates are capped at 10 MB by config: encrypted whole, never streamed to storage in clear.
-      await deps.storage.put(key, Readable.from([deps.certCipher.encrypt(await readAll(body))]));
+      await deps.storage.put(key, deps.certCipher.encrypt(await readAll(body)));
+    } else if (Number(req.headers['content-length']) <= SMALL_BODY_BYTES) {
+      // Read whole and written at once: a file write stream costs a small body more than its bytes.
+      await deps.storage.put(key, await readAll(body));
     } else {
       await deps.storage.put(key, body);
     }
@@ -231,7 +236,7 @@ class ExactLength extends Transform {
   }
 }
 
-/** Only for certificate archives, which config caps at 10 MB. */
+/** Only for certificate archives, which config caps at 10 MB, and small bodies. */
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);

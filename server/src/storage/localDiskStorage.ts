@@ -46,9 +46,15 @@ export function createLocalDiskStorage(rootDir: string): ObjectStorage {
       const file = fileOf(key);
       const handle = await createFile(file);
       try {
-        // pipeline keeps memory flat (backpressure) and destroys both streams on any error.
-        await pipeline(body, handle.createWriteStream());
+        if (Buffer.isBuffer(body)) {
+          await handle.writeFile(body);
+          await handle.close();
+        } else {
+          // pipeline keeps memory flat (backpressure) and destroys both streams on any error.
+          await pipeline(body, handle.createWriteStream());
+        }
       } catch (error) {
+        await handle.close().catch(() => {});
         await rm(file, { force: true });
         throw error;
       }

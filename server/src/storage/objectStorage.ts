@@ -6,10 +6,11 @@ import type { Readable } from 'node:stream';
  */
 export interface ObjectStorage {
   /**
-   * Streams body to a new key; resolves once stored. A key is written once: a put to one that exists
-   * fails. On any error (including the body stream erroring) nothing is left under key.
+   * Stores body under a new key (streamed, or a small one already in memory); resolves once stored.
+   * A key is written once: a put to one that exists fails. On any error (including the body stream
+   * erroring) nothing is left under key.
    */
-  put(key: string, body: Readable): Promise<void>;
+  put(key: string, body: Readable | Buffer): Promise<void>;
   /** Throws ObjectNotFoundError when absent. */
   get(key: string): Promise<Readable>;
   /** Idempotent. */
