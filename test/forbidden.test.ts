@@ -1,4 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendBuildLogs,
@@ -378,11 +380,44 @@ describe('artifacts', () => {
         u.pathname = u.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
         return u;
       })(),
+      // The path names the declared size and kind: neither can be raised or swapped.
+      (() => {
+        const u = new URL(url);
+        u.pathname = u.pathname.replace(/\/source\/3$/, '/source/3000');
+        return u;
+      })(),
+      (() => {
+        const u = new URL(url);
+        u.pathname = u.pathname.replace(/\/source\/3$/, '/certs/3');
+        return u;
+      })(),
     ];
     for (const bad of tampered) expect((await fetch(bad, { method: 'PUT', body: 'abc' })).status).toBe(403);
     // The right URL with the wrong method is not a download link either.
     expect((await fetch(url, { method: 'GET' })).status).toBeGreaterThanOrEqual(403);
     expect((await fetch(url, { method: 'PUT', body: 'abc' })).status).toBe(200);
+  });
+
+  it('answers a second PUT of one upload with 409, keeping the first bytes and nothing else', async () => {
+    const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 5 })).createUpload;
+    expect((await fetch(ticket.url, { method: 'PUT', body: 'first' })).status).toBe(200);
+    const second = await fetch(ticket.url, { method: 'PUT', body: 'again' });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    const [row] = await adminQuery(database.url, `SELECT sha256, "storageKey" FROM "Upload" WHERE id = $1`, [ticket.id]);
+    expect(row.sha256).toBe(createHash('sha256').update('first').digest('hex'));
+    const stored = await readdir(path.join(server.dataDir, 'artifacts', 'uploads', ticket.id.slice(0, 2)));
+    expect(stored.filter((name) => name.startsWith(ticket.id))).toEqual([path.basename(row.storageKey as string)]);
+  });
+
+  it('answers a PUT for an upload whose row is gone with 404 and keeps nothing', async () => {
+    const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 5 })).createUpload;
+    await adminQuery(database.url, `DELETE FROM "Upload" WHERE id = $1`, [ticket.id]);
+    const response = await fetch(ticket.url, { method: 'PUT', body: 'bytes' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const stored = await readdir(path.join(server.dataDir, 'artifacts', 'uploads', ticket.id.slice(0, 2))).catch(() => []);
+    expect(stored.filter((name) => name.startsWith(ticket.id))).toEqual([]);
   });
 });
 

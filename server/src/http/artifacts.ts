@@ -3,9 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform, finished, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { database, sqlPool } from '../db/client.ts';
+import { database } from '../db/client.ts';
 import type { SqlClient } from '../db/sql.ts';
-import { findUploadForReceipt, recordReceivedUpload } from '../queue/uploads.ts';
+import type { UploadKind } from '../generated/prisma/enums.ts';
+import { type Receipt, recordReceivedUpload, uploadStorageKey } from '../queue/uploads.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { CertCipher } from '../storage/certEncryption.ts';
 import { ObjectNotFoundError, type ObjectStorage } from '../storage/objectStorage.ts';
@@ -24,7 +25,7 @@ export interface ArtifactHandlerDeps {
 
 type ArtifactKind = 'source' | 'certs' | 'result';
 
-const UPLOAD_PATH = /^\/artifacts\/uploads\/([^/]+)$/;
+const UPLOAD_PATH = /^\/artifacts\/uploads\/([^/]+)\/(source|certs|result)\/([0-9]{1,15})$/;
 const DOWNLOAD_PATH = /^\/artifacts\/builds\/([^/]+)\/(source|certs|result)$/;
 // Ids in signed paths are the server's own lowercase UUIDs; anything else cannot be a row.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,7 +35,7 @@ const SMALL_BODY_BYTES = 64 * 1024;
 const LINGER_MS = 5_000;
 
 /**
- * The signed-URL routes that move artifact bytes (DESIGN.md principle 5): `PUT /artifacts/uploads/<id>`
+ * The signed-URL routes that move artifact bytes (DESIGN.md principle 5): `PUT /artifacts/uploads/<id>/<kind>/<size>`
  * stores an upload, `GET /artifacts/builds/<id>/<source|certs|result>` serves a build's artifact.
  * Sources and results are streamed both ways, never buffered; certificates are encrypted at rest.
  */
@@ -50,25 +51,32 @@ export function createArtifactHandler(deps: ArtifactHandlerDeps) {
     const signature = deps.signer.verify(method, url.pathname, url.searchParams);
     if (signature !== 'ok') return refuse(req, res, 403, 'FORBIDDEN', signature === 'expired' ? 'signed URL expired' : 'invalid signature');
 
-    if (upload) return receiveUpload(deps, req, res, upload[1]!);
+    // The signature covers the path, so its kind and size are the ones createUpload declared.
+    if (upload) return receiveUpload(deps, req, res, upload[1]!, upload[2]!.toUpperCase() as UploadKind, Number(upload[3]));
     return sendArtifact(deps, req, res, download![1]!, download![2] as ArtifactKind);
   };
 }
 
-async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, res: ServerResponse, uploadId: string) {
-  const db = sqlPool();
-  const upload = UUID.test(uploadId) ? await findUploadForReceipt(db, uploadId) : undefined;
-  if (!upload) return refuse(req, res, 404, 'NOT_FOUND', 'Upload not found');
-  if (upload.expiresAt.getTime() <= Date.now()) return refuse(req, res, 403, 'FORBIDDEN', 'Upload expired');
-  if (upload.completedAt) return refuse(req, res, 409, 'CONFLICT', 'Upload already received');
-
-  const maxSize = upload.maxSize;
+/**
+ * Stores a PUT's bytes and records them on the upload's row, if no other PUT did first. The URL's
+ * signature vouches for the upload's kind, size and expiry, so the row is not read beforehand:
+ * a PUT to an upload received already is stored, refused and removed again.
+ */
+async function receiveUpload(
+  deps: ArtifactHandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  uploadId: string,
+  kind: UploadKind,
+  maxSize: number,
+) {
+  if (!UUID.test(uploadId)) return refuse(req, res, 404, 'NOT_FOUND', 'Upload not found');
   const tooLarge = `This upload was declared as ${maxSize} bytes`;
   if (Number(req.headers['content-length']) > maxSize) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
 
   // Each attempt writes its own key, recorded on the row only if it wins the guarded update below:
   // two concurrent PUTs of one URL must not overwrite, or delete, each other's bytes.
-  const key = `${upload.storageKey}-${randomBytes(6).toString('hex')}`;
+  const key = `${uploadStorageKey(uploadId)}-${randomBytes(6).toString('hex')}`;
   const body = new MeteredBody(maxSize);
   // pipe, not pipeline: pipeline would destroy the request, and with it the socket the 413 answer
   // needs; pipe only unpipes when the meter fails. It does not forward the request's errors, though,
@@ -79,7 +87,7 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   // put's rejection, but must not crash the process as an unhandled 'error' event meanwhile.
   body.on('error', () => {});
   try {
-    if (upload.kind === 'CERTS') {
+    if (kind === 'CERTS') {
       // Certificates are capped at 10 MB by config: encrypted whole, never streamed to storage in clear.
       await deps.storage.put(key, deps.certCipher.encrypt(await readAll(body)));
     } else if (Number(req.headers['content-length']) <= SMALL_BODY_BYTES) {
@@ -100,18 +108,19 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
 
   const size = body.bytes;
   const sha256 = body.sha256();
-  let completed: boolean;
+  let receipt: Receipt;
   try {
-    completed = await recordReceivedUpload(deps.writes, { id: upload.id, storageKey: key, size, sha256 });
+    receipt = await recordReceivedUpload(deps.writes, { id: uploadId, storageKey: key, size, sha256 });
   } catch (error) {
     await deps.storage.delete(key);
     throw error;
   }
-  if (!completed) {
+  if (receipt !== 'recorded') {
     await deps.storage.delete(key);
+    if (receipt === 'not found') return refuse(req, res, 404, 'NOT_FOUND', 'Upload not found');
     return refuse(req, res, 409, 'CONFLICT', 'Upload already received');
   }
-  sendJson(res, 200, { id: upload.id, size, sha256 });
+  sendJson(res, 200, { id: uploadId, size, sha256 });
 }
 
 async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res: ServerResponse, buildId: string, kind: ArtifactKind) {

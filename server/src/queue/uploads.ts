@@ -16,7 +16,15 @@ export interface CreateUploadInput {
   buildId?: string | null;
 }
 
-export const uploadPath = (uploadId: string) => `/artifacts/uploads/${uploadId}`;
+/**
+ * An upload's signed PUT path. It names the upload's kind and declared size, so a PUT is checked
+ * against them without reading the row first (the signature covers the path).
+ */
+export const uploadPath = (uploadId: string, kind: UploadKind, maxSize: number) =>
+  `/artifacts/uploads/${uploadId}/${kind.toLowerCase()}/${maxSize}`;
+
+/** Where an upload's bytes go; each PUT adds its own suffix (see recordReceivedUpload). */
+export const uploadStorageKey = (uploadId: string) => `uploads/${uploadId.slice(0, 2)}/${uploadId}`;
 
 /**
  * Reserves an upload and returns the signed URL its bytes are PUT to. Sources and certificates
@@ -39,8 +47,8 @@ export async function createUpload(
   const id = randomUUID();
   // 256 directories by the id's first two hex digits: concurrent uploads rarely contend for one
   // directory's lock (creating a file takes it), and none grows past a few thousand entries.
-  const storageKey = `uploads/${id.slice(0, 2)}/${id}`;
-  const signed = signer.sign('PUT', uploadPath(id), config.uploadUrlTtlSeconds);
+  const storageKey = uploadStorageKey(id);
+  const signed = signer.sign('PUT', uploadPath(id, input.kind, input.size), config.uploadUrlTtlSeconds);
   const insert = (owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null }) => sql`
     INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "createdById", "createdByWorkerId", "buildId")
     SELECT ${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${storageKey},
@@ -127,30 +135,20 @@ export async function consumeUpload(tx: SqlClient, uploadId: string, expected: E
   return { key: upload.storageKey, size: upload.size!, sha256: upload.sha256! };
 }
 
-/** What a PUT to an upload URL needs to know about its upload. */
-export interface UploadForReceipt {
-  id: string;
-  kind: UploadKind;
-  storageKey: string;
-  maxSize: number;
-  expiresAt: Date;
-  completedAt: Date | null;
-}
+export type Receipt = 'recorded' | 'received before' | 'not found';
 
-export async function findUploadForReceipt(db: SqlClient, uploadId: string): Promise<UploadForReceipt | undefined> {
-  const [upload] = await db.query<UploadForReceipt>(sql`
-    SELECT id, kind, "storageKey", "maxSize"::float8 AS "maxSize", "expiresAt", "completedAt" FROM "Upload" WHERE id = ${uploadId}::uuid`);
-  return upload;
-}
-
-/** Records the stored bytes of an upload, once: false when another PUT got there first. */
+/** Records the stored bytes of an upload, once: another PUT may have got there first. */
 export async function recordReceivedUpload(
   db: SqlClient,
   received: { id: string; storageKey: string; size: number; sha256: string },
-): Promise<boolean> {
-  const count = await db.execute(sql`
-    UPDATE "Upload" SET "storageKey" = ${received.storageKey}, size = ${received.size}::bigint, sha256 = ${received.sha256},
-      "completedAt" = now()
-    WHERE id = ${received.id}::uuid AND "completedAt" IS NULL`);
-  return count === 1;
+): Promise<Receipt> {
+  const [row] = await db.query<{ recorded: boolean; found: boolean }>(sql`
+    WITH recorded AS (
+      UPDATE "Upload" SET "storageKey" = ${received.storageKey}, size = ${received.size}::bigint, sha256 = ${received.sha256},
+        "completedAt" = now()
+      WHERE id = ${received.id}::uuid AND "completedAt" IS NULL
+      RETURNING id
+    )
+    SELECT EXISTS (SELECT 1 FROM recorded) AS recorded, EXISTS (SELECT 1 FROM "Upload" WHERE id = ${received.id}::uuid) AS found`);
+  return row!.recorded ? 'recorded' : row!.found ? 'received before' : 'not found';
 }
