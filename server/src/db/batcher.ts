@@ -30,21 +30,26 @@ export class Batcher<Request, Result> {
     while (this.#inFlight < this.#options.maxInFlight && this.#waiting.length > 0) {
       const batch = this.#waiting.splice(0, this.#options.maxBatch);
       this.#inFlight += 1;
-      void this.#options
-        .runBatch(batch.map((waiting) => waiting.request))
-        .then(
-          (answers) =>
-            batch.forEach((waiting, index) => {
-              const answer = answers[index]!;
-              if (answer instanceof Error) waiting.reject(answer);
-              else waiting.resolve(answer);
-            }),
-          (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
-        )
-        .finally(() => {
-          this.#inFlight -= 1;
-          this.#startBatches();
-        });
+      // The next batch goes out before this one's requests are answered: their continuations (the
+      // rest of each operation, its response) would otherwise hold it back for a millisecond or two.
+      const next = () => {
+        this.#inFlight -= 1;
+        this.#startBatches();
+      };
+      void this.#options.runBatch(batch.map((waiting) => waiting.request)).then(
+        (answers) => {
+          next();
+          batch.forEach((waiting, index) => {
+            const answer = answers[index]!;
+            if (answer instanceof Error) waiting.reject(answer);
+            else waiting.resolve(answer);
+          });
+        },
+        (error: unknown) => {
+          next();
+          batch.forEach((waiting) => waiting.reject(error));
+        },
+      );
     }
   }
 }
