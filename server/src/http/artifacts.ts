@@ -37,7 +37,8 @@ const LINGER_MS = 5_000;
 /**
  * The signed-URL routes that move artifact bytes (DESIGN.md principle 5): `PUT /artifacts/uploads/<id>/<kind>/<size>`
  * stores an upload, `GET /artifacts/builds/<id>/<source|certs|result>` serves a build's artifact.
- * Sources and results are streamed both ways, never buffered; certificates are encrypted at rest.
+ * Sources and results are streamed both ways (only bodies of at most 64 KiB are read whole);
+ * certificates are encrypted at rest.
  */
 export function createArtifactHandler(deps: ArtifactHandlerDeps) {
   return async function handleArtifact(req: IncomingMessage, res: ServerResponse): Promise<void> {
