@@ -5,6 +5,10 @@ const RECOUNT_MS = 1000;
 /** Submits count exactly once the estimate reaches this share of the bound. */
 const NEAR_BOUND = 0.9;
 
+/** The pending builds, counted up to `limit` (a statement, or a CTE's body). */
+export const countPending = (limit: number) =>
+  sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${limit}::int) bounded`;
+
 /**
  * The pending queue's size as this process knows it. A submit must not pass the bound
  * (FREE_AGENT_MAX_PENDING_BUILDS), and counting the pending builds costs it O(queue): ~0.13 ms
@@ -13,10 +17,6 @@ const NEAR_BOUND = 0.9;
  * exactly only once that estimate is near the bound. Far from it, the bound can be passed by at
  * most what other server processes queued within the last second.
  */
-/** The pending builds, counted up to `limit` (a statement, or a CTE's body). */
-export const countPending = (limit: number) =>
-  sql`SELECT count(*)::int AS count FROM (SELECT 1 FROM "Build" WHERE status = 'PENDING' LIMIT ${limit}::int) bounded`;
-
 export class PendingEstimate {
   #estimate = 0;
   #countedAt = Number.NEGATIVE_INFINITY;

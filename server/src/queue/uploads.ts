@@ -23,7 +23,11 @@ export interface CreateUploadInput {
 export const uploadPath = (uploadId: string, kind: UploadKind, maxSize: number) =>
   `/artifacts/uploads/${uploadId}/${kind.toLowerCase()}/${maxSize}`;
 
-/** Where an upload's bytes go; each PUT adds its own suffix (see recordReceivedUpload). */
+/**
+ * Where an upload's bytes go; each PUT adds its own suffix (see recordReceivedUpload). 256
+ * directories by the id's first two hex digits: concurrent uploads rarely contend for one
+ * directory's lock (creating a file takes it), and none grows past a few thousand entries.
+ */
 export const uploadStorageKey = (uploadId: string) => `uploads/${uploadId.slice(0, 2)}/${uploadId}`;
 
 /**
@@ -45,8 +49,6 @@ export async function createUpload(
   if (input.size > maxBytes) throw payloadTooLarge(`A ${input.kind} upload may be at most ${maxBytes} bytes`);
 
   const id = randomUUID();
-  // 256 directories by the id's first two hex digits: concurrent uploads rarely contend for one
-  // directory's lock (creating a file takes it), and none grows past a few thousand entries.
   const storageKey = uploadStorageKey(id);
   const signed = signer.sign('PUT', uploadPath(id, input.kind, input.size), config.uploadUrlTtlSeconds);
   const insert = (owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null }) => sql`
