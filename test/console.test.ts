@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from './helpers/browser.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { createApiKey, submitBuild } from './helpers/flows.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
@@ -14,22 +15,13 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
+  // First, so a missing Chromium is said before anything slow runs.
+  browser = await launchChromium();
   // The server serves the built console; a fresh clone has not built it yet.
   if (!existsSync(`${webDir}/dist/index.html`))
     execFileSync('pnpm', ['--filter', '@free-agent/web', 'build'], { cwd: webDir, stdio: 'ignore' });
   database = await createTestDatabase();
   server = await startServer({ databaseUrl: database.url });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 });
 
 afterAll(async () => {

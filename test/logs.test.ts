@@ -1,6 +1,16 @@
 import { expect, it } from 'vitest';
-import { appendBuildLogs, claim, createApiKey, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
-import { expectCode, expectData, graphql } from './helpers/graphql.ts';
+import {
+  appendBuildLogs,
+  cancelBuild,
+  claim,
+  createApiKey,
+  failBuild,
+  readBuild,
+  registerWorker,
+  submitBuild,
+  useServer,
+} from './helpers/flows.ts';
+import { expectCode, expectData, graphql, subscribe, wsClient } from './helpers/graphql.ts';
 
 const LOG_MAX_LINES = 10;
 const LOG_MAX_BYTES = 1000;
@@ -19,8 +29,8 @@ async function runningBuild() {
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, index) => ({ level: 'INFO', message: `line ${from + index}` }));
 
-const append = (token: string, buildId: string, firstSeq: number, batch: object[]) =>
-  appendBuildLogs(server, token, buildId, firstSeq, batch);
+const append = (token: string, buildId: string, firstSeq: number, batch: object[], attempt?: number) =>
+  appendBuildLogs(server, token, buildId, firstSeq, batch, attempt);
 
 async function storedMessages(reader: string, buildId: string, afterSeq = 0, first = 100) {
   const data = expectData(
@@ -130,4 +140,150 @@ it("bounds the log by bytes too, keeps each line's time, and stores a NUL as U+F
     ),
   ).buildLogs.edges.map((edge: { node: { at: string } }) => edge.node.at);
   expect(times[1]).toBe(at);
+});
+
+/** A page of one attempt's log (the latest when `attempt` is not given): [attempt, seq, message] of each line. */
+async function attemptLog(reader: string, buildId: string, attempt?: number) {
+  const result = await graphql(
+    server.graphqlUrl,
+    `
+      query ($buildId: ID!, $attempt: Int) {
+        buildLogs(buildId: $buildId, attempt: $attempt) {
+          edges {
+            node {
+              attempt
+              seq
+              message
+            }
+          }
+        }
+      }
+    `,
+    { buildId, attempt },
+    reader,
+  );
+  return result.data?.buildLogs
+    ? {
+        lines: result.data.buildLogs.edges.map(({ node }: { node: { attempt: number; seq: number; message: string } }) => [
+          node.attempt,
+          node.seq,
+          node.message,
+        ]),
+      }
+    : { result };
+}
+
+/** Fails the running build as retryable (back to PENDING) and has `token`'s worker claim it again. */
+async function retryOn(buildId: string, failingToken: string, claimingToken: string) {
+  expect(expectData(await failBuild(server, failingToken, buildId, { message: 'flaky', retryable: true })).failBuild.status).toBe(
+    'PENDING',
+  );
+  const claimed = await claim(server, claimingToken);
+  expect(claimed).toMatchObject({ id: buildId, attempt: 2 });
+}
+
+it("numbers each attempt's log from 1, shows the latest attempt by default and keeps earlier ones readable", async () => {
+  const { buildId, token, reader } = await runningBuild();
+  const feed = wsClient(server.wsUrl, reader);
+  const appended = subscribe(
+    feed,
+    `subscription ($id: ID!) { buildLogAppended(buildId: $id) { attempt nextSeq lines { attempt seq message } } }`,
+    {
+      id: buildId,
+    },
+  );
+  // graphql-ws does not acknowledge a subscription: give the server a moment to register it.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect(expectData(await append(token, buildId, 1, lines(1, 3))).appendBuildLogs).toEqual({ nextSeq: 4, accepted: 3, truncated: false });
+  const second = await registerWorker(server, (await createApiKey(server, 'WORKER')).secret, { name: 'mac-2' });
+  await retryOn(buildId, token, second.token);
+
+  // The new worker starts its log at 1, as it must, and is not told to resume at 4.
+  expect(expectData(await append(second.token, buildId, 1, lines(1, 2))).appendBuildLogs).toEqual({
+    nextSeq: 3,
+    accepted: 2,
+    truncated: false,
+  });
+  expect(await attemptLog(reader, buildId)).toEqual({
+    lines: [
+      [2, 1, 'line 1'],
+      [2, 2, 'line 2'],
+    ],
+  });
+  expect(await attemptLog(reader, buildId, 2)).toEqual({
+    lines: [
+      [2, 1, 'line 1'],
+      [2, 2, 'line 2'],
+    ],
+  });
+  expect(await attemptLog(reader, buildId, 1)).toEqual({
+    lines: [
+      [1, 1, 'line 1'],
+      [1, 2, 'line 2'],
+      [1, 3, 'line 3'],
+    ],
+  });
+  expect(expectData(await readBuild(server, reader, buildId, 'attempt logLineCount')).build).toEqual({ attempt: 2, logLineCount: 2 });
+
+  // The first worker's stale run cannot write into the second attempt's log.
+  expectCode(await append(token, buildId, 3, lines(3, 1)), 'FORBIDDEN');
+  expectCode(await append(token, buildId, 1, lines(1, 1)), 'FORBIDDEN');
+
+  let event;
+  do event = (await appended.next()).data!.buildLogAppended;
+  while (event.attempt !== 2);
+  expect(event).toEqual({
+    attempt: 2,
+    nextSeq: 3,
+    lines: [
+      { attempt: 2, seq: 1, message: 'line 1' },
+      { attempt: 2, seq: 2, message: 'line 2' },
+    ],
+  });
+  appended.close();
+  await feed.dispose();
+});
+
+it('refuses an attempt the build has not had with BAD_USER_INPUT', async () => {
+  const { buildId, reader } = await runningBuild();
+  for (const attempt of [0, -1, 2, 2 ** 31 - 1]) expectCode((await attemptLog(reader, buildId, attempt)).result!, 'BAD_USER_INPUT');
+  const pending = await submitBuild(server, reader);
+  // A build never claimed has no attempt yet: its log is empty.
+  expect(await attemptLog(reader, pending.id)).toEqual({ lines: [] });
+  expectCode((await attemptLog(reader, pending.id, 1)).result!, 'BAD_USER_INPUT');
+  // Out of the queue, so that the next test's worker claims its own build.
+  expectData(await cancelBuild(server, reader, pending.id));
+});
+
+it("bounds each attempt's log on its own", async () => {
+  const { buildId, token, reader } = await runningBuild();
+  expect(expectData(await append(token, buildId, 1, lines(1, LOG_MAX_LINES + 1))).appendBuildLogs).toMatchObject({
+    accepted: LOG_MAX_LINES,
+    truncated: true,
+  });
+  await retryOn(buildId, token, token);
+  expect(expectData(await readBuild(server, reader, buildId, 'logLineCount logTruncated')).build).toEqual({
+    logLineCount: 0,
+    logTruncated: false,
+  });
+  expect(expectData(await append(token, buildId, 1, lines(1, 2))).appendBuildLogs).toEqual({ nextSeq: 3, accepted: 2, truncated: false });
+  expect((await attemptLog(reader, buildId, 1)).lines).toHaveLength(LOG_MAX_LINES + 1);
+});
+
+it('refuses a batch sent for an attempt that is over, even by the worker now running the build', async () => {
+  const { buildId, token, reader } = await runningBuild();
+  expect(expectData(await append(token, buildId, 1, lines(1, 2), 1)).appendBuildLogs).toEqual({
+    nextSeq: 3,
+    accepted: 2,
+    truncated: false,
+  });
+  // The same worker claims the build again: its run of attempt 1 is stale.
+  await retryOn(buildId, token, token);
+  expectCode(await append(token, buildId, 1, lines(1, 1), 1), 'CONFLICT');
+  expect(expectData(await append(token, buildId, 1, lines(1, 1), 2)).appendBuildLogs).toEqual({
+    nextSeq: 2,
+    accepted: 1,
+    truncated: false,
+  });
+  expect(await attemptLog(reader, buildId)).toEqual({ lines: [[2, 1, 'line 1']] });
 });

@@ -8,6 +8,7 @@ import { ensureAdminKey, type BootstrapResult } from './auth/bootstrap.ts';
 import type { Config } from './config/config.ts';
 import { loadInstanceSecrets } from './config/instanceSecrets.ts';
 import { closeDatabase, openDatabase } from './db/client.ts';
+import { isConnectionLoss } from './db/connectionLoss.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embeddedPostgres.ts';
 import { migrate } from './db/migrate.ts';
 import { createArtifactHandler } from './http/artifacts.ts';
@@ -22,6 +23,7 @@ import { GroupCommit } from './db/groupCommit.ts';
 import { PendingEstimate } from './queue/pendingEstimate.ts';
 import { startRescueLoop } from './queue/rescue.ts';
 import { startEventBus, type EventBus } from './events/bus.ts';
+import { unavailable } from './errors.ts';
 import { attachWebSocketServer } from './http/websocket.ts';
 import { createCertCipher } from './storage/certEncryption.ts';
 import { createLocalDiskStorage } from './storage/localDiskStorage.ts';
@@ -53,7 +55,7 @@ export function buildApp(config: Config, log: Logger) {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
     const databaseUrl = config.databaseUrl ?? embedded!.url;
     await migrate(databaseUrl, log);
-    const { db, pool } = openDatabase(databaseUrl, config);
+    const { db, pool } = openDatabase(databaseUrl, config, log);
     const admin = await ensureAdminKey(db, {
       configuredKey: config.adminKey,
       dataDir: config.dataDir,
@@ -65,7 +67,7 @@ export function buildApp(config: Config, log: Logger) {
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
     bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
-    writes = new GroupCommit(pool, databaseUrl, config);
+    writes = new GroupCommit(pool, databaseUrl, { statementTimeoutMs: config.statementTimeoutMs, log });
     const pending = new PendingEstimate(pool, config.maxPendingBuilds);
     const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes, pending };
     const graphql = createGraphqlHandler(services);
@@ -76,7 +78,7 @@ export function buildApp(config: Config, log: Logger) {
       const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (pathname === '/graphql') return graphql.handle(req, res);
       if (pathname.startsWith('/artifacts/')) return artifacts(req, res);
-      if (await handleHealth(res, pathname)) return;
+      if (await handleHealth(res, pathname, () => (embedded?.exited() ? 'embedded database exited' : undefined))) return;
       if (pathname === '/metrics') return handleMetrics(req, res);
       if (await staticFiles(req, res, pathname)) return;
       sendError(res, 404, 'NOT_FOUND', 'No such route');
@@ -101,9 +103,16 @@ export function buildApp(config: Config, log: Logger) {
       );
       requestContext.run(state, () =>
         handle(req, res).catch((error) => {
+          if (res.headersSent) return res.destroy();
+          // A database outage is expected: the caller is told to retry, as GraphQL tells it.
+          if (isConnectionLoss(error)) {
+            log.warn({ err: error, requestId }, 'database unavailable');
+            const refusal = unavailable();
+            const { status, headers } = refusal.extensions.http as { status: number; headers: Record<string, string> };
+            return sendError(res, status, 'UNAVAILABLE', refusal.message, headers);
+          }
           log.error({ err: error, requestId }, 'request failed');
-          if (!res.headersSent) sendError(res, 500, 'INTERNAL', `Internal error (request ${requestId})`);
-          else res.destroy();
+          sendError(res, 500, 'INTERNAL', `Internal error (request ${requestId})`);
         }),
       );
     });
@@ -111,7 +120,7 @@ export function buildApp(config: Config, log: Logger) {
       server!.once('error', reject);
       server!.listen(config.port, config.host, resolve);
     });
-    sockets = attachWebSocketServer(server, graphql.yoga, bus, log, config.socketPingSeconds);
+    sockets = attachWebSocketServer(server, graphql.yoga, bus, log, config);
     const port = (server.address() as AddressInfo).port;
     // With PORT=0 the signer learns the real port only now.
     if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);

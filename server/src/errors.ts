@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 
-/** The error codes of the public contract (DESIGN.md), carried in `extensions.code`. */
+/** The error codes of the public contract (docs/architecture.md), carried in `extensions.code`. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'QUEUE_FULL'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 /** An expected failure: shown to the caller as is, with its code. */
@@ -30,3 +31,6 @@ export const badInput = (message: string) => new AppError('BAD_USER_INPUT', mess
 export const conflict = (message: string, extensions?: Record<string, unknown>) => new AppError('CONFLICT', message, extensions);
 export const payloadTooLarge = (message: string) => new AppError('PAYLOAD_TOO_LARGE', message);
 export const queueFull = (message: string) => new AppError('QUEUE_FULL', message);
+/** The database is out of reach for now (HTTP 503): retry shortly; a write may or may not have taken effect. */
+export const unavailable = () =>
+  new AppError('UNAVAILABLE', 'The database is unavailable; retry shortly', { http: { status: 503, headers: { 'retry-after': '1' } } });

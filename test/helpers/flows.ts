@@ -77,10 +77,15 @@ export function createUpload(
 }
 
 /** Reserves an upload and PUTs the bytes to its signed URL; returns the upload id. */
-export async function upload(server: TestServer, token: string, kind: UploadKind, bytes: Buffer, buildId?: string): Promise<string> {
-  const ticket = expectData(
-    await createUpload(server, token, { kind, filename: `${kind.toLowerCase()}.bin`, size: bytes.length, buildId }),
-  ).createUpload;
+export async function upload(
+  server: TestServer,
+  token: string,
+  kind: UploadKind,
+  bytes: Buffer,
+  buildId?: string,
+  filename = `${kind.toLowerCase()}.bin`,
+): Promise<string> {
+  const ticket = expectData(await createUpload(server, token, { kind, filename, size: bytes.length, buildId })).createUpload;
   const response = await fetch(ticket.url, { method: 'PUT', body: new Uint8Array(bytes) });
   if (response.status !== 200) throw new Error(`PUT ${kind} answered ${response.status}: ${await response.text()}`);
   return ticket.id;
@@ -177,19 +182,27 @@ export async function heartbeat(server: TestServer, workerToken: string, buildId
   );
 }
 
-export function appendBuildLogs(server: TestServer, workerToken: string, buildId: string, firstSeq: number, lines: object[]) {
+/** Appends a batch of log lines; with `attempt`, for that attempt only (see the mutation). */
+export function appendBuildLogs(
+  server: TestServer,
+  workerToken: string,
+  buildId: string,
+  firstSeq: number,
+  lines: object[],
+  attempt?: number,
+) {
   return graphql<{ appendBuildLogs: { nextSeq: number; accepted: number; truncated: boolean } }>(
     server.graphqlUrl,
     `
-      mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
-        appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines) {
+      mutation ($buildId: ID!, $firstSeq: Int!, $lines: [BuildLogInput!]!, $attempt: Int) {
+        appendBuildLogs(buildId: $buildId, firstSeq: $firstSeq, lines: $lines, attempt: $attempt) {
           nextSeq
           accepted
           truncated
         }
       }
     `,
-    { buildId, firstSeq, lines },
+    { buildId, firstSeq, lines, attempt },
     workerToken,
   );
 }

@@ -1,37 +1,71 @@
 import { z } from 'zod';
 
-const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
-const bytes = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+// Each kind of setting says what it allows (its description); loadConfig turns any failure into
+// "NAME: must be <allowed>, got <value>", so every message is made in one place.
+const MAX_TIMER_SECONDS = 2_147_483; // Node timers overflow past 2^31 - 1 ms (and then fire at once)
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback).describe(`an integer from ${min} to ${max}`);
+const count = (fallback: number) => z.coerce.number().int().positive().default(fallback).describe('a whole number above 0');
+const bytes = (fallback: number) => z.coerce.number().int().positive().default(fallback).describe('a whole number of bytes above 0');
+const seconds = (fallback: number) =>
+  z.coerce
+    .number()
+    .positive()
+    .max(MAX_TIMER_SECONDS)
+    .default(fallback)
+    .describe(`a number of seconds above 0 and at most ${MAX_TIMER_SECONDS} (24.8 days)`);
+const oneOf = <const Values extends readonly [string, ...string[]]>(values: Values, fallback: Values[number]) =>
+  z
+    .enum(values)
+    .default(fallback)
+    .describe(`one of ${values.join(', ')}`);
+const postgresUrl = () =>
+  z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .describe('a postgres:// or postgresql:// URL');
+const text = () => z.string().min(1);
 
 /** Every setting the server reads from its environment; nothing else reads process.env. */
 const environmentSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  FREE_AGENT_LISTEN_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  FREE_AGENT_DATA_DIR: z.string().min(1).default('.data'),
-  FREE_AGENT_ADMIN_KEY: z.string().min(1).optional(),
-  FREE_AGENT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  FREE_AGENT_SIGNING_SECRET: z.string().min(1).optional(),
-  FREE_AGENT_ENCRYPTION_KEY: z.string().min(1).optional(),
-  FREE_AGENT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  FREE_AGENT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  NODE_ENV: oneOf(['development', 'production', 'test'], 'development'),
+  PORT: integer(0, 65535, 4000),
+  HOST: text().default('0.0.0.0'),
+  DATABASE_URL: postgresUrl(),
+  FREE_AGENT_LISTEN_DATABASE_URL: postgresUrl(),
+  FREE_AGENT_DATA_DIR: text().default('.data'),
+  FREE_AGENT_ADMIN_KEY: text().optional(),
+  FREE_AGENT_PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('an http:// or https:// URL'),
+  FREE_AGENT_SIGNING_SECRET: text().optional(),
+  FREE_AGENT_ENCRYPTION_KEY: text().optional(),
+  FREE_AGENT_LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+  FREE_AGENT_DB_POOL_SIZE: integer(1, 500, 20),
 
   FREE_AGENT_WORKER_TOKEN_TTL_SECONDS: seconds(600),
   FREE_AGENT_WORKER_TOKEN_GRACE_SECONDS: seconds(60),
   FREE_AGENT_HEARTBEAT_TIMEOUT_SECONDS: seconds(60),
   FREE_AGENT_BUILD_TIMEOUT_SECONDS: seconds(3600),
-  FREE_AGENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  FREE_AGENT_MAX_ATTEMPTS: integer(1, 100, 3),
   FREE_AGENT_RESCUE_INTERVAL_SECONDS: seconds(10),
   FREE_AGENT_WORKER_OFFLINE_SECONDS: seconds(120),
   FREE_AGENT_SOCKET_PING_SECONDS: seconds(30),
-  FREE_AGENT_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
-  FREE_AGENT_MAX_PENDING_BUILDS: z.coerce.number().int().positive().default(10_000),
+  // PostgreSQL's statement_timeout is a 32-bit count of milliseconds.
+  FREE_AGENT_STATEMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .default(5000)
+    .describe('a whole number of milliseconds from 1 to 2147483647'),
+  FREE_AGENT_MAX_PENDING_BUILDS: count(10_000),
 
-  FREE_AGENT_LOG_MAX_LINES: z.coerce.number().int().positive().default(100_000),
+  FREE_AGENT_LOG_MAX_LINES: count(100_000),
   FREE_AGENT_LOG_MAX_BYTES: bytes(50 * 1024 * 1024),
-  FREE_AGENT_TELEMETRY_MAX_EVENTS: z.coerce.number().int().positive().default(100_000),
+  FREE_AGENT_TELEMETRY_MAX_EVENTS: count(100_000),
 
   FREE_AGENT_MAX_SOURCE_BYTES: bytes(4 * 1024 ** 3),
   FREE_AGENT_MAX_CERTS_BYTES: bytes(10 * 1024 * 1024),
@@ -39,9 +73,25 @@ const environmentSchema = z.object({
   FREE_AGENT_UPLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_DOWNLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_MAX_REQUEST_BYTES: bytes(1024 * 1024),
-  FREE_AGENT_MUTATIONS_PER_SECOND: z.coerce.number().min(0).default(100),
-  FREE_AGENT_MUTATION_BURST: z.coerce.number().int().positive().default(200),
+  FREE_AGENT_MUTATIONS_PER_SECOND: z.coerce.number().min(0).default(100).describe('a number from 0 up (0: no limit)'),
+  FREE_AGENT_MUTATION_BURST: count(200),
 });
+
+type VariableName = keyof typeof environmentSchema.shape;
+
+/** Settings whose values are never printed: a message gives their length instead. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['FREE_AGENT_ADMIN_KEY', 'FREE_AGENT_SIGNING_SECRET', 'FREE_AGENT_ENCRYPTION_KEY']);
+
+/** A value as a message may show it: secrets by length, a URL's password masked. */
+function shownValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return `${value.length} characters`;
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@'));
+}
+
+/** The one line that says a variable is wrong: its name, what it allows and the value given. */
+function problem(name: string, allowed: string, value: string | undefined): string {
+  return value === undefined ? `${name}: ${allowed}` : `${name}: must be ${allowed}, got ${shownValue(name, value)}`;
+}
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -96,23 +146,44 @@ function productionProblems(env: z.infer<typeof environmentSchema>): string[] {
   const problems: string[] = [];
   for (const name of ['FREE_AGENT_SIGNING_SECRET', 'FREE_AGENT_ENCRYPTION_KEY', 'FREE_AGENT_ADMIN_KEY'] as const) {
     const value = env[name];
-    if (!value) problems.push(`${name}: required when NODE_ENV=production`);
+    if (!value) problems.push(problem(name, 'required when NODE_ENV=production', undefined));
     else if (value.length < MIN_SECRET_LENGTH)
-      problems.push(`${name}: must be at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production`);
+      problems.push(problem(name, `at least ${MIN_SECRET_LENGTH} characters when NODE_ENV=production`, value));
   }
-  if (!env.FREE_AGENT_PUBLIC_URL) problems.push('FREE_AGENT_PUBLIC_URL: required when NODE_ENV=production');
+  if (!env.FREE_AGENT_PUBLIC_URL) problems.push(problem('FREE_AGENT_PUBLIC_URL', 'required when NODE_ENV=production', undefined));
   return problems;
 }
 
+/**
+ * Reads and validates the settings from `env` (empty variables count as unset). Throws a
+ * ConfigError whose message has one line per bad variable: its name, what it allows and the value
+ * given (secrets by length only).
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as shells and compose files often leave them.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')) as Record<string, string>;
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    // One line per variable, however many checks its value failed.
+    const names = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0]) as VariableName))];
+    const lines = names.map((name) => problem(name, environmentSchema.shape[name].description ?? 'valid', present[name]));
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const problems = productionProblems(parsed.data);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return toConfig(parsed.data);
+}
+
+/**
+ * loadConfig(), or on a bad configuration its message on stderr and exit code 2 (the code tests
+ * and supervisors see for "fix the settings", not a crash).
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
 }

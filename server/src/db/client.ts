@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { Logger } from 'pino';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { requestContext } from '../http/requestContext.ts';
 import { SqlPool } from './sql.ts';
@@ -26,9 +27,16 @@ export type Tx = Omit<Database, '$connect' | '$disconnect' | '$on' | '$transacti
 let client: Database | undefined;
 let pool: SqlPool | undefined;
 
-/** Opens the process-wide pool and the Prisma client on it; domain functions receive them as arguments. */
-export function openDatabase(url: string, settings: Pick<Config, 'dbPoolSize' | 'statementTimeoutMs'>): { db: Database; pool: SqlPool } {
-  pool = new SqlPool(url, { size: settings.dbPoolSize, statementTimeoutMs: settings.statementTimeoutMs });
+/**
+ * Opens the process-wide pool and the Prisma client on it; domain functions receive them as
+ * arguments. Lost connections are logged to `log` and replaced (see db/sql.ts).
+ */
+export function openDatabase(
+  url: string,
+  settings: Pick<Config, 'dbPoolSize' | 'statementTimeoutMs'>,
+  log: Logger,
+): { db: Database; pool: SqlPool } {
+  pool = new SqlPool(url, { size: settings.dbPoolSize, statementTimeoutMs: settings.statementTimeoutMs, log });
   client = countOperations(new PrismaClient({ adapter: new PrismaPg(pool.pool) }));
   return { db: client, pool };
 }

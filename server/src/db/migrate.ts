@@ -37,6 +37,9 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
  */
 export async function migrate(databaseUrl: string, log: Logger): Promise<string[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A connection lost mid-migration rejects the statement running, which fails the start with its
+  // message; the 'error' event that follows must not end the process first.
+  client.on('error', (error) => log.warn({ err: error }, 'the migration connection was lost'));
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

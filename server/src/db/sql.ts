@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { requestContext } from '../http/requestContext.ts';
 
 /**
@@ -95,6 +96,18 @@ class Connection implements SqlClient {
   }
 }
 
+/**
+ * A connection that breaks (a terminated backend, a database restart, an idle timeout) emits
+ * 'error' on its client, and on the pool while the client is idle in it; an 'error' event nobody
+ * listens to ends the process. So both are listened to here, for every connection, idle or checked
+ * out (by us or by Prisma's adapter): the query running on it has been rejected already, and the
+ * pool drops the connection and opens a new one on demand.
+ */
+function handleConnectionErrors(pool: pg.Pool, log: Logger | undefined): void {
+  pool.on('error', (error) => log?.warn({ err: error }, 'an idle database connection was lost'));
+  pool.on('connect', (client) => client.on('error', (error) => log?.debug({ err: error }, 'a database connection was lost')));
+}
+
 const DEADLOCK_DETECTED = '40P01';
 const DEADLOCK_ATTEMPTS = 3;
 
@@ -104,9 +117,9 @@ export class SqlPool implements SqlClient {
   /**
    * `statementTimeoutMs` bounds every statement, so a stuck lock wait fails instead of piling up
    * requests. `pipeline` connections send a query without waiting for the answers before it
-   * (node-postgres' pipeline mode), for transactionAtOnce().
+   * (node-postgres' pipeline mode), for transactionAtOnce(). `log` hears of connections lost.
    */
-  constructor(url: string, options: { size: number; statementTimeoutMs: number; pipeline?: boolean }) {
+  constructor(url: string, options: { size: number; statementTimeoutMs: number; pipeline?: boolean; log?: Logger }) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.size,
@@ -118,10 +131,13 @@ export class SqlPool implements SqlClient {
       // while a table is a page or two (a fresh install, a fresh database), it scans the table
       // where an index serves, and keeps scanning as the table grows. Every query here is meant to
       // be served by an index (key lookups, lists paged by indexed keys, stats on partial
-      // indexes), so a sequential scan is only taken where no index can serve at all.
-      options: '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
+      // indexes), so a sequential scan is only taken where no index can serve at all. Such a scan
+      // (the workers list sorted by name) is then costed past jit_above_cost, and JIT-compiling it
+      // took longer than running it many times over: JIT is off, as it never pays for our statements.
+      options: '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off',
       pipeline: options.pipeline ?? false,
     });
+    handleConnectionErrors(this.pool, options.log);
   }
 
   async query<Row>(statement: Sql): Promise<Row[]> {

@@ -69,8 +69,14 @@ export class PostgresEventTarget extends EventTarget {
     });
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client));
-    await client.connect();
-    await client.query(`LISTEN ${EVENT_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENT_CHANNEL}`);
+    } catch (error) {
+      // A connection that came up but could not listen would otherwise stay open, unused.
+      await client.end().catch(() => undefined);
+      throw error;
+    }
     this.#client = client;
     this.#backoffMs = 100;
     clearInterval(this.#keepalive);

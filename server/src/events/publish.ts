@@ -10,7 +10,7 @@ export type BusEvent =
   | { topic: 'workerEvents'; workerId: string; kind: 'CANCEL_BUILD' | 'DRAIN' | 'REVOKE'; buildId: string | null }
   | { topic: 'workerUpdated'; workerId: string }
   | { topic: 'credentialsChanged'; workerId?: string; apiKeyId?: string }
-  | { topic: 'buildLogAppended'; buildId: string; fromSeq: number; toSeq: number }
+  | { topic: 'buildLogAppended'; buildId: string; attempt: number; fromSeq: number; toSeq: number }
   | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string };
 
 /** `pg_notify(…), pg_notify(…)` for a SELECT list: several events in one statement. */

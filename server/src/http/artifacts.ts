@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Transform, finished, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -6,13 +6,13 @@ import type { Logger } from 'pino';
 import { database } from '../db/client.ts';
 import type { SqlClient } from '../db/sql.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
-import { type Receipt, recordReceivedUpload, uploadStorageKey } from '../queue/uploads.ts';
+import { type Receipt, recordReceivedUpload, uploadedFilename, uploadObjectKey } from '../queue/uploads.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { CertCipher } from '../storage/certEncryption.ts';
 import { ObjectNotFoundError, type ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import { currentRequestId } from './requestContext.ts';
-import { sendError, sendJson } from './respond.ts';
+import { attachmentDisposition, sendError, sendJson } from './respond.ts';
 
 export interface ArtifactHandlerDeps {
   storage: ObjectStorage;
@@ -29,15 +29,16 @@ const UPLOAD_PATH = /^\/artifacts\/uploads\/([^/]+)\/(source|certs|result)\/([0-
 const DOWNLOAD_PATH = /^\/artifacts\/builds\/([^/]+)\/(source|certs|result)$/;
 // Ids in signed paths are the server's own lowercase UUIDs; anything else cannot be a row.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** Bodies up to this size (by their Content-Length) are stored from memory rather than streamed. */
+/** Uploads declared at up to this size are read whole and stored from memory rather than streamed. */
 const SMALL_BODY_BYTES = 64 * 1024;
 /** How long a refused upload's body is read and discarded before the connection is cut. */
 const LINGER_MS = 5_000;
 
 /**
- * The signed-URL routes that move artifact bytes (DESIGN.md principle 5): `PUT /artifacts/uploads/<id>/<kind>/<size>`
- * stores an upload, `GET /artifacts/builds/<id>/<source|certs|result>` serves a build's artifact.
- * Sources and results are streamed both ways (only bodies of at most 64 KiB are read whole);
+ * The signed-URL routes that move artifact bytes (docs/architecture.md principle 5):
+ * `PUT /artifacts/uploads/<id>/<kind>/<size>` stores an upload of exactly `size` bytes,
+ * `GET` (or `HEAD`) `/artifacts/builds/<id>/<source|certs|result>` serves a build's artifact.
+ * Sources and results are streamed both ways (only uploads of at most 64 KiB are read whole);
  * certificates are encrypted at rest.
  */
 export function createArtifactHandler(deps: ArtifactHandlerDeps) {
@@ -46,10 +47,12 @@ export function createArtifactHandler(deps: ArtifactHandlerDeps) {
     const upload = UPLOAD_PATH.exec(url.pathname);
     const download = DOWNLOAD_PATH.exec(url.pathname);
     if (!upload && !download) return refuse(req, res, 404, 'NOT_FOUND', 'No such artifact');
-    const method = upload ? 'PUT' : 'GET';
-    if (req.method !== method) return refuse(req, res, 405, 'BAD_USER_INPUT', `Use ${method} on this URL`, { allow: method });
+    const methods = upload ? ['PUT'] : ['GET', 'HEAD'];
+    if (!methods.includes(req.method ?? ''))
+      return refuse(req, res, 405, 'BAD_USER_INPUT', `Use ${methods.join(' or ')} on this URL`, { allow: methods.join(', ') });
 
-    const signature = deps.signer.verify(method, url.pathname, url.searchParams);
+    // A download URL is signed for GET; HEAD asks the same URL for the same headers.
+    const signature = deps.signer.verify(upload ? 'PUT' : 'GET', url.pathname, url.searchParams);
     if (signature !== 'ok') return refuse(req, res, 403, 'FORBIDDEN', signature === 'expired' ? 'signed URL expired' : 'invalid signature');
 
     // The signature covers the path, so its kind and size are the ones createUpload declared.
@@ -61,7 +64,9 @@ export function createArtifactHandler(deps: ArtifactHandlerDeps) {
 /**
  * Stores a PUT's bytes and records them on the upload's row, if no other PUT did first. The URL's
  * signature vouches for the upload's kind, size and expiry, so the row is not read beforehand:
- * a PUT to an upload received already is stored, refused and removed again.
+ * a PUT to an upload received already is stored, refused and removed again. Only a body of
+ * exactly the declared size is kept, however it is framed; any other, or one the client abandons,
+ * leaves neither bytes nor a receipt, so the URL can be used again.
  */
 async function receiveUpload(
   deps: ArtifactHandlerDeps,
@@ -69,36 +74,36 @@ async function receiveUpload(
   res: ServerResponse,
   uploadId: string,
   kind: UploadKind,
-  maxSize: number,
+  size: number,
 ) {
   if (!UUID.test(uploadId)) return refuse(req, res, 404, 'NOT_FOUND', 'Upload not found');
-  const tooLarge = `This upload was declared as ${maxSize} bytes`;
-  if (Number(req.headers['content-length']) > maxSize) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
+  // A Content-Length that is not the declared size is refused before the body is read.
+  const contentLength = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (contentLength !== undefined && contentLength !== size) return refuseWrongLength(req, res, size, contentLength);
 
-  // Each attempt writes its own key, recorded on the row only if it wins the guarded update below:
-  // two concurrent PUTs of one URL must not overwrite, or delete, each other's bytes.
-  const key = `${uploadStorageKey(uploadId)}-${randomBytes(6).toString('hex')}`;
-  const body = new MeteredBody(maxSize);
-  // pipe, not pipeline: pipeline would destroy the request, and with it the socket the 413 answer
+  const key = uploadObjectKey(uploadId);
+  const hash = createHash('sha256');
+  const body = new ExactLength(size, hash);
+  // pipe, not pipeline: pipeline would destroy the request, and with it the socket a refusal
   // needs; pipe only unpipes when the meter fails. It does not forward the request's errors, though,
   // so a client that goes away fails the meter here.
   req.pipe(body);
   finished(req, (error) => error && body.destroy(error));
-  // The bytes can pass the limit before put has attached to body; its error still reaches us, as
+  // The body can fail (too long) before put has attached to it; its error still reaches us, as
   // put's rejection, but must not crash the process as an unhandled 'error' event meanwhile.
   body.on('error', () => {});
   try {
     if (kind === 'CERTS') {
       // Certificates are capped at 10 MB by config: encrypted whole, never streamed to storage in clear.
       await deps.storage.put(key, deps.certCipher.encrypt(await readAll(body)));
-    } else if (Number(req.headers['content-length']) <= SMALL_BODY_BYTES) {
+    } else if (size <= SMALL_BODY_BYTES) {
       // Read whole and written at once: a file write stream costs a small body more than its bytes.
       await deps.storage.put(key, await readAll(body));
     } else {
       await deps.storage.put(key, body);
     }
   } catch (error) {
-    if (error instanceof PayloadTooLargeError) return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', tooLarge);
+    if (error instanceof WrongLengthError) return refuseWrongLength(req, res, size, error.received);
     if (!req.complete && req.destroyed) {
       deps.log.info({ uploadId }, 'upload abandoned by the client');
       return;
@@ -107,8 +112,7 @@ async function receiveUpload(
     return refuse(req, res, 500, 'INTERNAL', `Internal error (request ${currentRequestId()})`);
   }
 
-  const size = body.bytes;
-  const sha256 = body.sha256();
+  const sha256 = hash.digest('hex');
   let receipt: Receipt;
   try {
     receipt = await recordReceivedUpload(deps.writes, { id: uploadId, storageKey: key, size, sha256 });
@@ -124,6 +128,11 @@ async function receiveUpload(
   sendJson(res, 200, { id: uploadId, size, sha256 });
 }
 
+/**
+ * Serves a build's artifact: GET streams its bytes, HEAD answers the same status and headers
+ * (length, type, checksum, the uploaded file's name) without them. The stored object is opened for
+ * HEAD too, so a missing one is the same 404 either way.
+ */
 async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res: ServerResponse, buildId: string, kind: ArtifactKind) {
   const build = UUID.test(buildId) ? await database().build.findUnique({ where: { id: buildId } }) : null;
   if (!build) return refuse(req, res, 404, 'NOT_FOUND', 'Build not found');
@@ -135,6 +144,17 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
   if (artifact.key === null || artifact.size === null || artifact.sha256 === null)
     return refuse(req, res, 404, 'NOT_FOUND', `This build has no ${kind} artifact`);
 
+  // The recorded size is the bytes as uploaded: for certificates, the decrypted archive's.
+  const size = Number(artifact.size);
+  const headers = {
+    'content-type': 'application/octet-stream',
+    'content-length': String(size),
+    'content-disposition': attachmentDisposition(await uploadedFilename(database(), artifact.key)),
+    'x-checksum-sha256': artifact.sha256,
+    // Signed URLs are bearer secrets and certificates are secret: no cache keeps a copy.
+    'cache-control': 'private, no-store',
+  };
+
   let stored: Readable;
   try {
     stored = await deps.storage.get(artifact.key);
@@ -142,29 +162,38 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
     if (error instanceof ObjectNotFoundError) return refuse(req, res, 404, 'NOT_FOUND', `The ${kind} artifact is gone`);
     throw error;
   }
-  const checksum = artifact.sha256;
-  const headers = (length: number) => ({
-    'content-type': 'application/octet-stream',
-    'content-length': String(length),
-    'x-checksum-sha256': checksum,
-    // Signed URLs are bearer secrets and certificates are secret: no cache keeps a copy.
-    'cache-control': 'private, no-store',
-  });
 
+  if (req.method === 'HEAD') {
+    stored.destroy();
+    res.writeHead(200, headers);
+    res.end();
+    return;
+  }
   if (kind === 'certs') {
     const plain = deps.certCipher.decrypt(await readAll(stored));
-    res.writeHead(200, headers(plain.length));
+    if (plain.length !== size) throw new Error(`certificate archive of build ${buildId} is ${plain.length} bytes, recorded ${size}`);
+    res.writeHead(200, headers);
     res.end(plain);
     return;
   }
-  const size = Number(artifact.size);
-  res.writeHead(200, headers(size));
+  res.writeHead(200, headers);
   try {
     await pipeline(stored, new ExactLength(size), res);
   } catch (error) {
     // The headers are out: pipeline has destroyed the response, which the client sees as cut short.
     deps.log.warn({ err: error, buildId, kind }, 'artifact download ended early');
   }
+}
+
+/**
+ * Refuses a body that is not the declared size: 413 PAYLOAD_TOO_LARGE when longer, 400
+ * BAD_USER_INPUT when shorter. `received` is its length, or for a longer one the bytes counted
+ * when it was cut off.
+ */
+function refuseWrongLength(req: IncomingMessage, res: ServerResponse, declared: number, received: number) {
+  if (received > declared)
+    return refuse(req, res, 413, 'PAYLOAD_TOO_LARGE', `This upload was declared as ${declared} bytes; the body is longer`);
+  return refuse(req, res, 400, 'BAD_USER_INPUT', `This upload was declared as ${declared} bytes; the body has ${received}`);
 }
 
 /**
@@ -199,50 +228,43 @@ function refuse(
   req.resume();
 }
 
-class PayloadTooLargeError extends Error {}
-
-/** Passes an upload's bytes through, counting and hashing them; fails the moment they pass maxSize. */
-class MeteredBody extends Transform {
-  bytes = 0;
-  readonly #hash = createHash('sha256');
-  readonly #maxSize: number;
-
-  constructor(maxSize: number) {
-    super();
-    this.#maxSize = maxSize;
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.bytes += chunk.length;
-    if (this.bytes > this.#maxSize) return callback(new PayloadTooLargeError());
-    this.#hash.update(chunk);
-    callback(null, chunk);
-  }
-
-  sha256(): string {
-    return this.#hash.digest('hex');
+/** A body, or a stored object, that is not the length it should be. */
+class WrongLengthError extends Error {
+  constructor(
+    readonly expected: number,
+    /** Its length, or for a longer one the bytes counted when it was cut off. */
+    readonly received: number,
+  ) {
+    super(`expected ${expected} bytes, received ${received > expected ? 'more' : received}`);
   }
 }
 
 /**
- * Fails a download whose stored object is not the recorded size: without it, a short object would
- * leave the client waiting on a keep-alive connection for bytes that never come.
+ * Passes exactly `length` bytes through, feeding them to `hash` if given: fails with
+ * WrongLengthError the moment more pass, or when the stream ends with fewer. Checks uploads against
+ * their declared size, and downloads against the recorded one (a short object would otherwise
+ * leave the client waiting on a keep-alive connection for bytes that never come).
  */
 class ExactLength extends Transform {
-  #remaining: number;
+  #bytes = 0;
+  readonly #length: number;
+  readonly #hash: Hash | undefined;
 
-  constructor(length: number) {
+  constructor(length: number, hash?: Hash) {
     super();
-    this.#remaining = length;
+    this.#length = length;
+    this.#hash = hash;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    this.#remaining -= chunk.length;
-    callback(this.#remaining < 0 ? new Error('stored object is longer than recorded') : null, chunk);
+    this.#bytes += chunk.length;
+    if (this.#bytes > this.#length) return callback(new WrongLengthError(this.#length, this.#bytes));
+    this.#hash?.update(chunk);
+    callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback) {
-    callback(this.#remaining === 0 ? null : new Error('stored object is shorter than recorded'));
+    callback(this.#bytes === this.#length ? null : new WrongLengthError(this.#length, this.#bytes));
   }
 }
 

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
-import { createYoga, maskError as yogaMaskError } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, maskError as yogaMaskError } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { authenticate } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
-import { AppError } from '../errors.ts';
+import { isConnectionLoss } from '../db/connectionLoss.ts';
+import { AppError, unavailable } from '../errors.ts';
 import type { Services } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { useMutationRateLimit, TokenBuckets } from './mutationRateLimit.ts';
@@ -21,6 +23,52 @@ query Queue {
   builds(first: 10) { edges { node { id status platform submittedAt } } }
 }
 `;
+
+let graphiqlHtml: Promise<string> | undefined;
+
+/**
+ * GraphiQL's page with its scripts, styles and editor workers inlined (yoga's own page loads them
+ * from a CDN, blank without internet). The module is ~9 MB of JavaScript: imported on the first
+ * visit, not at start, and rendered once (the options never change).
+ */
+function graphiqlPage(options?: GraphiQLOptions): Promise<string> {
+  graphiqlHtml ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => renderGraphiQL(options));
+  return graphiqlHtml;
+}
+
+/**
+ * yoga's error masking, for HTTP and for graphql-ws operations alike: expected errors keep their
+ * code, anything else is logged with the request id and answered as INTERNAL. Takes the error and
+ * yoga's default message; returns the error to show.
+ */
+export function maskError(error: unknown, message: string, log: Logger): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof AppError) return error as Error;
+  // graphql-js's own errors (syntax, validation, variable coercion) are the caller's input.
+  if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
+    if (error.extensions.code) return error;
+    return new GraphQLError(error.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+    });
+  }
+  // A database outage is expected and passes: the caller is told to retry, not shown INTERNAL.
+  if (isConnectionLoss(original)) {
+    log.warn({ err: original, requestId: currentRequestId() }, 'database unavailable');
+    const refusal = unavailable();
+    const located = error instanceof GraphQLError ? error : undefined;
+    return new GraphQLError(refusal.message, { nodes: located?.nodes, path: located?.path, extensions: refusal.extensions });
+  }
+  const requestId = currentRequestId();
+  log.error({ err: original, requestId }, 'unexpected error');
+  const masked = yogaMaskError(error, message, false) as GraphQLError;
+  return new GraphQLError(`Internal error (request ${requestId})`, {
+    nodes: masked.nodes,
+    path: masked.path,
+    extensions: { code: 'INTERNAL', requestId },
+  });
+}
 
 /**
  * GraphQL over HTTP (and SSE) through yoga: the caller is authenticated from the
@@ -43,7 +91,13 @@ export function createGraphqlHandler(services: Services) {
       warn: (...args) => log.warn(args.map(String).join(' ')),
       error: (...args) => log.error(args.map(String).join(' ')),
     },
-    graphiql: { title: 'Free Agent', defaultQuery: GRAPHIQL_QUERY, headers: JSON.stringify({ Authorization: 'Bearer <your key>' }) },
+    graphiql: {
+      title: 'Free Agent',
+      defaultQuery: GRAPHIQL_QUERY,
+      headers: '{"Authorization": "Bearer <your key>"}',
+      defaultEditorToolsVisibility: 'headers',
+    },
+    renderGraphiQL: graphiqlPage,
     // Over graphql-ws the socket authenticated once and hands its principal in.
     context: async (initial: { request?: Request; principal?: Principal }) => ({
       principal:
@@ -52,27 +106,7 @@ export function createGraphqlHandler(services: Services) {
     }),
     maskedErrors: {
       isDev: false,
-      maskError: (error, message) => {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof AppError) return error as Error;
-        // graphql-js's own errors (syntax, validation, variable coercion) are the caller's input.
-        if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) {
-          if (error.extensions.code) return error;
-          return new GraphQLError(error.message, {
-            nodes: error.nodes,
-            path: error.path,
-            extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-          });
-        }
-        const requestId = currentRequestId();
-        log.error({ err: original, requestId }, 'unexpected error');
-        const masked = yogaMaskError(error, message, false) as GraphQLError;
-        return new GraphQLError(`Internal error (request ${requestId})`, {
-          nodes: masked.nodes,
-          path: masked.path,
-          extensions: { code: 'INTERNAL', requestId },
-        });
-      },
+      maskError: (error, message) => maskError(error, message, log),
     },
     plugins: [
       EnvelopArmorPlugin({

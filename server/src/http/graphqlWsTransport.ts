@@ -50,6 +50,8 @@ export function serveGraphqlWs<Extra extends { socket: WebSocket }>(
           try {
             await handle(String(message));
           } catch (error) {
+            // Operations answer their own failures (websocket.ts): what lands here is a fault of
+            // the connection itself, e.g. a send that failed.
             log.error({ err: error }, 'graphql-ws message handling failed');
             socket.close(CloseCode.InternalServerError, 'Internal server error');
           }

@@ -3,10 +3,16 @@ import { database } from '../db/client.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 import { sendJson } from './respond.ts';
 
-/** `/healthz`: the process is up. `/readyz`: the database answers and every migration is applied. */
-export async function handleHealth(res: ServerResponse, pathname: string): Promise<boolean> {
+/**
+ * `/healthz`: the process is up and can recover by itself: 200, or 503 with the reason
+ * `unrecoverable()` gives (its embedded PostgreSQL exited; a database of DATABASE_URL that is down
+ * is waited for, not a reason to restart). `/readyz`: the database answers and every migration is
+ * applied. Returns false for any other path.
+ */
+export async function handleHealth(res: ServerResponse, pathname: string, unrecoverable: () => string | undefined): Promise<boolean> {
   if (pathname === '/healthz') {
-    sendJson(res, 200, { status: 'ok' });
+    const fault = unrecoverable();
+    sendJson(res, fault ? 503 : 200, { status: fault ?? 'ok' });
     return true;
   }
   if (pathname !== '/readyz') return false;

@@ -13,7 +13,7 @@ interface Bucket {
 
 /**
  * Token buckets, one per caller: `burst` mutations at once, refilled at `perSecond`. In memory,
- * per server process (DESIGN.md: rate limits on mutations), so N servers allow N times the rate.
+ * per server process (docs/architecture.md: rate limits on mutations), so N servers allow N times the rate.
  */
 export class TokenBuckets {
   readonly #buckets = new Map<string, Bucket>();

@@ -20,7 +20,7 @@ export async function reportDiagnostics(pool: SqlPool, workerId: string, input: 
   const checks = input.checks.map((check) => ({
     name: assertText(check.name, 100, 'check name'),
     status: check.status,
-    message: check.message ? assertText(check.message, 2000, 'check message') : null,
+    message: check.message ? assertText(check.message, 2000, 'check message', 'paragraphs') : null,
   }));
   const system = assertJsonObject(input.system ?? {}, 16 * 1024, 'system');
   return pool.transaction(async (tx) => {

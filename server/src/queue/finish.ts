@@ -68,7 +68,7 @@ export async function failBuild(
   input: { buildId: string; message: string; retryable?: boolean | null },
 ) {
   const buildId = assertId(input.buildId, 'buildId');
-  const message = assertText(input.message, 10_000, 'message');
+  const message = assertText(input.message, 10_000, 'message', 'paragraphs');
   const hadCerts = await pool.transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     assertOwnActiveBuild(build, workerId);
@@ -84,6 +84,7 @@ export async function failBuild(
 /** Stops a build that has not finished; its worker is told at once through its events and heartbeat. */
 export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: string, id: string, reason?: string | null) {
   const buildId = assertId(id, 'id');
+  const timelineReason = reason ? assertText(reason, 1000, 'reason', 'paragraphs') : 'cancelled';
   const hadCerts = await pool.transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
     if (!['PENDING', 'ASSIGNED', 'BUILDING'].includes(build.status))
@@ -91,7 +92,7 @@ export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: 
     await transition(tx, build, {
       to: 'CANCELLED',
       actor,
-      reason: reason ? assertText(reason, 1000, 'reason') : 'cancelled',
+      reason: timelineReason,
       set: sql`"finishedAt" = now(), "cancelRequestedAt" = now()`,
     });
     return build.certsKey !== null;

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../config/config.ts';
+import type { Tx } from '../db/client.ts';
 import { Sql, sql, type SqlClient } from '../db/sql.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -24,11 +25,32 @@ export const uploadPath = (uploadId: string, kind: UploadKind, maxSize: number) 
   `/artifacts/uploads/${uploadId}/${kind.toLowerCase()}/${maxSize}`;
 
 /**
- * Where an upload's bytes go; each PUT adds its own suffix (see recordReceivedUpload). 256
+ * Where an upload's bytes go; each PUT adds its own suffix (uploadObjectKey). 256
  * directories by the id's first two hex digits: concurrent uploads rarely contend for one
  * directory's lock (creating a file takes it), and none grows past a few thousand entries.
  */
 export const uploadStorageKey = (uploadId: string) => `uploads/${uploadId.slice(0, 2)}/${uploadId}`;
+
+/**
+ * A new storage key for one PUT of the upload, recorded on its row only if that PUT wins the
+ * receipt (recordReceivedUpload): two concurrent PUTs of one URL must not overwrite, or delete,
+ * each other's bytes.
+ */
+export const uploadObjectKey = (uploadId: string) => `${uploadStorageKey(uploadId)}-${randomBytes(6).toString('hex')}`;
+
+const UPLOAD_OBJECT_KEY = /^uploads\/[0-9a-f]{2}\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-[0-9a-f]{12})?$/;
+
+/**
+ * The file name an artifact was uploaded with (createUpload's `filename`), found by the storage key
+ * a build holds: the key names its upload (uploadObjectKey), so no column repeats the name.
+ * Returns null for a key of another shape or an upload row that is gone.
+ */
+export async function uploadedFilename(db: Tx, storageKey: string): Promise<string | null> {
+  const uploadId = UPLOAD_OBJECT_KEY.exec(storageKey)?.[1];
+  if (!uploadId) return null;
+  const upload = await db.upload.findUnique({ where: { id: uploadId }, select: { filename: true } });
+  return upload?.filename ?? null;
+}
 
 /**
  * Reserves an upload and returns the signed URL its bytes are PUT to. Sources and certificates

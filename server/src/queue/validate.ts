@@ -8,17 +8,64 @@ export function assertId(id: string, what: string): string {
   return id.toLowerCase();
 }
 
+/**
+ * The query Pothos' prismaConnection hands its resolver, with the cursor it decoded from `after` or
+ * `before` checked to be one the connection issued: every such cursor here is a row's uuid `id`. A
+ * cursor Pothos cannot decode is refused by Pothos itself; this refuses one that decodes to
+ * anything else (e.g. base64 of `GPC:S:nope`), which PostgreSQL would otherwise reject as a uuid.
+ * Returns the query as given; throws BAD_USER_INPUT.
+ */
+export function assertIdCursor<Query extends { cursor?: { id?: unknown } }>(query: Query): Query {
+  const id = query.cursor?.id;
+  if (query.cursor && !(typeof id === 'string' && UUID.test(id))) throw badInput('The cursor is not one this list gave out');
+  return query;
+}
+
 export function assertIntegerInRange(value: number, min: number, max: number, what: string): number {
   if (!Number.isInteger(value) || value < min || value > max) throw badInput(`${what} must be an integer from ${min} to ${max}`);
   return value;
 }
 
-export function assertText(value: string, maxLength: number, what: string): string {
+// eslint-disable-next-line no-control-regex
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why PostgreSQL cannot store `text` (as text or inside jsonb), or null when it can: U+0000 (NUL)
+ * and UTF-16 surrogates without their pair have no place in either.
+ */
+export function unstorableText(text: string): string | null {
+  if (NUL.test(text)) return 'U+0000 (NUL)';
+  const surrogate = LONE_SURROGATE.exec(text);
+  if (surrogate) return `a lone surrogate (U+${surrogate[0].charCodeAt(0).toString(16).toUpperCase()})`;
+  return null;
+}
+
+/**
+ * How a text argument is written: `line` for names and keys (one line, no control characters),
+ * `paragraphs` for what people write at length (failure messages, reasons: line breaks and tabs too).
+ */
+export type TextShape = 'line' | 'paragraphs';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS: Record<TextShape, RegExp> = {
+  line: /[\u0000-\u001f\u007f]/,
+  paragraphs: /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/,
+};
+const SHAPE_RULE: Record<TextShape, string> = {
+  line: 'control characters or line breaks',
+  paragraphs: 'control characters other than tab and line breaks',
+};
+
+/**
+ * `value` without surrounding white space, checked to be non-empty, at most `maxLength` UTF-16 code
+ * units and of its shape. Throws BAD_USER_INPUT naming `what`.
+ */
+export function assertText(value: string, maxLength: number, what: string, shape: TextShape = 'line'): string {
   const trimmed = value.trim();
   if (trimmed.length === 0) throw badInput(`${what} must not be empty`);
   if (trimmed.length > maxLength) throw badInput(`${what} must be at most ${maxLength} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw badInput(`${what} must not contain control characters`);
+  if (CONTROL_CHARACTERS[shape].test(trimmed)) throw badInput(`${what} must not contain ${SHAPE_RULE[shape]}`);
   return trimmed;
 }
 

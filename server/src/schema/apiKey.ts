@@ -40,7 +40,7 @@ builder.mutationFields((t) => ({
     description: 'Creates an API key (ADMIN); its secret is in this answer only.',
     authScopes: { admin: true },
     args: {
-      name: t.arg.string({ required: true, description: 'What it is for.' }),
+      name: t.arg.string({ required: true, description: 'What it is for: one line, at most 200 characters.' }),
       role: t.arg({ type: ApiKeyRoleEnum, required: true, description: 'What it may do.' }),
     },
     resolve: (_root, args) => createApiKey(database(), args),

@@ -5,9 +5,10 @@ import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
-import { assertId } from '../queue/validate.ts';
+import { assertId, assertIdCursor } from '../queue/validate.ts';
 import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
 import { builder } from './builder.ts';
+import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
 import { callingApiKey } from './principals.ts';
 import type { Context } from './context.ts';
@@ -124,7 +125,9 @@ const BuildFilter = builder.inputType('BuildFilter', {
     submittedBefore: t.field({ type: 'DateTime', required: false, description: 'Submitted before this time.' }),
     text: t.string({
       required: false,
-      description: 'Text in the build id, error message or metadata appName, version, gitRef or profile (case-insensitive).',
+      description:
+        'Text found, literally and ignoring case, in the error message or the metadata string appName, version, gitRef or ' +
+        'profile, or a whole build id. Surrounding white space is ignored.',
     }),
   }),
 });
@@ -132,20 +135,29 @@ const BuildFilter = builder.inputType('BuildFilter', {
 const SEARCHED_METADATA = ['appName', 'version', 'gitRef', 'profile'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * `text` as a LIKE pattern that matches exactly that text: Prisma hands `contains` to PostgreSQL's
+ * (I)LIKE as given, so `%`, `_` and the escape character `\` would otherwise be wildcards
+ * (test/buildSearch.test.ts holds Prisma to that).
+ */
+const literalLikePattern = (text: string) => text.replace(/[\\%_]/g, '\\$&');
+
 function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): Prisma.BuildWhereInput {
   if (!filter) return {};
   const where: Prisma.BuildWhereInput = {};
-  if (filter.status?.length) where.status = { in: filter.status };
+  // A set: a list of thousands of repeats made Prisma's query take seconds.
+  if (filter.status?.length) where.status = { in: [...new Set(filter.status)] };
   if (filter.platform) where.platform = filter.platform;
   if (filter.workerId) where.workerId = assertId(String(filter.workerId), 'workerId');
   if (filter.submittedAfter || filter.submittedBefore)
     where.submittedAt = { gte: filter.submittedAfter ?? undefined, lt: filter.submittedBefore ?? undefined };
   const text = filter.text?.trim();
   if (text) {
+    const pattern = literalLikePattern(text);
     where.OR = [
       ...(UUID.test(text) ? [{ id: text.toLowerCase() }] : []),
-      { errorMessage: { contains: text, mode: 'insensitive' } },
-      ...SEARCHED_METADATA.map((key) => ({ metadata: { path: [key], string_contains: text } })),
+      { errorMessage: { contains: pattern, mode: 'insensitive' } },
+      ...SEARCHED_METADATA.map((key) => ({ metadata: { path: [key], string_contains: pattern, mode: 'insensitive' as const } })),
     ];
   }
   return where;
@@ -164,11 +176,18 @@ builder.queryFields((t) => ({
     {
       type: 'Build',
       cursor: 'id',
-      description: 'Builds, newest first.',
+      description: `Builds, newest first; pages of up to ${LIST_PAGE_SIZES.maxSize} (default ${LIST_PAGE_SIZES.defaultSize}).`,
       authScopes: { reader: true },
       args: { filter: t.arg({ type: BuildFilter, required: false, description: 'Which builds.' }) },
-      resolve: (query, _root, args) =>
-        database().build.findMany({ ...query, where: buildWhere(args.filter), orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }] }),
+      ...LIST_PAGE_SIZES,
+      resolve: (query, _root, args) => {
+        assertPagingArgs(args, LIST_PAGE_SIZES);
+        return database().build.findMany({
+          ...assertIdCursor(query),
+          where: buildWhere(args.filter),
+          orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }],
+        });
+      },
     },
     { description: 'A page of builds.' },
     { description: 'A build in a page.' },
@@ -216,7 +235,10 @@ builder.mutationFields((t) => ({
     authScopes: { reader: true },
     args: {
       id: t.arg.id({ required: true, description: 'The build id.' }),
-      reason: t.arg.string({ required: false, description: 'Why, for the timeline.' }),
+      reason: t.arg.string({
+        required: false,
+        description: 'Why, for the timeline: at most 1000 characters; line breaks and tabs allowed.',
+      }),
     },
     resolve: async (_query, _root, args, ctx) => {
       await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);

@@ -34,7 +34,10 @@ const HeartbeatPayload = builder.objectRef<HeartbeatResult>('HeartbeatPayload').
 const BuildTelemetryInput = builder.inputType('BuildTelemetryInput', {
   description: 'One telemetry event from a worker.',
   fields: (t) => ({
-    kind: t.string({ required: true, description: 'What kind of event, e.g. `stage.started` or `sample.cpu`.' }),
+    kind: t.string({
+      required: true,
+      description: 'What kind of event, e.g. `stage.started` or `sample.cpu`: one line, at most 100 characters.',
+    }),
     at: t.field({ type: 'DateTime', required: false, description: 'When it was observed (default: now).' }),
     data: t.field({ type: 'JSON', required: false, description: 'Its fields, a JSON object of at most 4 KB.' }),
   }),
@@ -96,7 +99,10 @@ builder.mutationFields((t) => ({
     authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
-      message: t.arg.string({ required: true, description: 'What went wrong.' }),
+      message: t.arg.string({
+        required: true,
+        description: 'What went wrong: at most 10000 characters; line breaks and tabs allowed (e.g. the tail of a compiler error).',
+      }),
       retryable: t.arg.boolean({ required: false, description: 'Whether another attempt may succeed (default false).' }),
     },
     resolve: async (_query, _root, args, ctx) => {

@@ -7,6 +7,7 @@ import { forbidden, unauthenticated } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import type { Context } from './context.ts';
+import StorableTextPlugin from './storableText.ts';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -29,7 +30,8 @@ export const builder = new SchemaBuilder<{
     ByteSize: { Input: number; Output: bigint | number };
   };
 }>({
-  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
+  // Last, so its check of argument text runs after the caller is authorised.
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin, StorableTextPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,

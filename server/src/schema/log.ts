@@ -1,16 +1,19 @@
 import { database } from '../db/client.ts';
-import { forbidden, notFound } from '../errors.ts';
-import { appendBuildLogs, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult } from '../queue/logs.ts';
+import { badInput, forbidden, notFound } from '../errors.ts';
+import { appendBuildLogs, logAttempt, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult, type LogPageRequest } from '../queue/logs.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
 import { builder } from './builder.ts';
+import { assertPagingArgs, type PageSizes, type PagingArgs } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
 import { callingWorker } from './principals.ts';
 import { LogLevelEnum } from './scalars.ts';
+import { CAPTURED_OUTPUT } from './storableText.ts';
 
 export const BuildLogType = builder.prismaObject('BuildLog', {
   description: "One line of a build's log.",
   fields: (t) => ({
-    seq: t.exposeInt('seq', { description: 'Its place in the log: 1, 2, 3… with no gaps.' }),
+    attempt: t.exposeInt('attempt', { description: 'The attempt of the build that logged it (1 for the first claim).' }),
+    seq: t.exposeInt('seq', { description: "Its place in its attempt's log: 1, 2, 3… with no gaps." }),
     level: t.expose('level', { type: LogLevelEnum, description: 'Its severity.' }),
     message: t.exposeString('message', { description: 'The text.' }),
     at: t.expose('at', { type: 'DateTime', description: 'When the worker logged it.' }),
@@ -21,7 +24,11 @@ const BuildLogInput = builder.inputType('BuildLogInput', {
   description: 'One log line from a worker.',
   fields: (t) => ({
     level: t.field({ type: LogLevelEnum, required: true, description: 'Its severity.' }),
-    message: t.string({ required: true, description: 'The text, at most 64 KB.' }),
+    message: t.string({
+      required: true,
+      description: 'The text, at most 64 KB. Captured output: a U+0000 or a lone surrogate in it is stored as U+FFFD.',
+      extensions: CAPTURED_OUTPUT,
+    }),
     at: t.field({ type: 'DateTime', required: false, description: 'When it was logged (default: now).' }),
   }),
 });
@@ -39,33 +46,67 @@ const AppendBuildLogsPayload = builder.objectRef<AppendResult>('AppendBuildLogsP
   }),
 });
 
-const MAX_PAGE = 1000;
+const LOG_PAGE_SIZES: PageSizes = { defaultSize: 100, maxSize: 1000 };
+const MAX_SEQ = 2 ** 31 - 1;
+
+/** A seq given as a cursor (`after`, `before`: the cursors this connection gives out) or as afterSeq. */
+function seqCursor(cursor: string, what: string): number {
+  if (!/^\d{1,10}$/.test(cursor)) throw badInput(`${what} is not a cursor of this log`);
+  return assertIntegerInRange(Number(cursor), 0, MAX_SEQ, what);
+}
+
+/** The page a buildLogs request asks for; afterSeq is `after` by another name. Throws BAD_USER_INPUT. */
+function logPageRequest(args: PagingArgs & { afterSeq?: number | null }): LogPageRequest {
+  if (args.afterSeq != null && args.after != null) throw badInput('Give after or afterSeq, not both');
+  const after = args.afterSeq != null ? String(args.afterSeq) : args.after;
+  const paging = { ...args, after };
+  if (assertPagingArgs(paging, LOG_PAGE_SIZES) === 'backward')
+    return {
+      direction: 'backward',
+      size: args.last ?? LOG_PAGE_SIZES.defaultSize,
+      before: args.before == null ? undefined : seqCursor(args.before, 'before'),
+    };
+  return {
+    direction: 'forward',
+    size: args.first ?? LOG_PAGE_SIZES.defaultSize,
+    after: after == null ? undefined : seqCursor(after, args.afterSeq != null ? 'afterSeq' : 'after'),
+  };
+}
 
 builder.queryFields((t) => ({
   buildLogs: t.connection(
     {
       type: BuildLogType,
-      description: "A build's log lines in seq order, after a seq or a cursor.",
+      description:
+        'The log lines of one attempt of a build (the latest by default) in seq order: forward with first/after(Seq), or ' +
+        `backward with last/before (e.g. last: 100 for the end); pages of up to ${LOG_PAGE_SIZES.maxSize} (default ${LOG_PAGE_SIZES.defaultSize}).`,
       authScopes: { reader: true, worker: true },
       args: {
         buildId: t.arg.id({ required: true, description: 'The build.' }),
-        afterSeq: t.arg.int({ required: false, description: 'Lines after this seq (default 0: from the start).' }),
+        attempt: t.arg.int({
+          required: false,
+          description: "Which attempt's log, from 1 to the build's attempt (default: the latest). BAD_USER_INPUT for any other.",
+        }),
+        afterSeq: t.arg.int({ required: false, description: 'Lines after this seq, like `after` (default 0: from the start).' }),
       },
       resolve: async (_root, args, ctx) => {
         const buildId = assertId(String(args.buildId), 'buildId');
-        const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true } });
+        const page = logPageRequest(args);
+        const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
         if (!build) throw notFound('Build');
         if (ctx.principal.kind === 'worker' && build.workerId !== ctx.principal.workerId)
           throw forbidden('This build is not assigned to this worker');
-        const afterSeq = args.after ? Number(args.after) : (args.afterSeq ?? 0);
-        assertIntegerInRange(afterSeq, 0, 2 ** 31 - 1, 'afterSeq');
-        const first = assertIntegerInRange(args.first ?? 100, 1, MAX_PAGE, 'first');
-        const { lines, hasNextPage } = await readBuildLogs(database(), buildId, afterSeq, first);
+        const { lines, hasPreviousPage, hasNextPage } = await readBuildLogs(
+          database(),
+          buildId,
+          logAttempt(args.attempt, build.attempt),
+          page,
+        );
         return {
           edges: lines.map((line) => ({ cursor: String(line.seq), node: line })),
           pageInfo: {
             hasNextPage,
-            hasPreviousPage: afterSeq > 0,
+            hasPreviousPage,
             startCursor: lines[0] ? String(lines[0].seq) : null,
             endCursor: lines.at(-1) ? String(lines.at(-1)!.seq) : null,
           },
@@ -81,13 +122,20 @@ builder.mutationFields((t) => ({
   appendBuildLogs: t.field({
     type: AppendBuildLogsPayload,
     description:
-      `Stores a batch of log lines for a build the worker runs. The worker numbers lines from 1; a batch whose firstSeq ` +
-      `is not the next expected one stores nothing and nextSeq says where to resume. At most ${MAX_LINES_PER_BATCH} lines a batch.`,
+      `Stores a batch of log lines for a build the worker runs, in its current attempt's log. The worker numbers each ` +
+      `attempt's lines from 1; a batch whose firstSeq is not the next expected one stores nothing and nextSeq says where ` +
+      `to resume. At most ${MAX_LINES_PER_BATCH} lines a batch.`,
     authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       firstSeq: t.arg.int({ required: true, description: 'The seq of the first line of this batch.' }),
       lines: t.arg({ type: [BuildLogInput], required: true, description: 'The lines, in order.' }),
+      attempt: t.arg.int({
+        required: false,
+        description:
+          "The attempt the worker runs (the claimed build's attempt). When given, a batch for an attempt that is over is " +
+          'refused with CONFLICT, also when the same worker has claimed the build again.',
+      }),
     },
     resolve: (_root, args, ctx) =>
       // Group-committed: a batch raises buildLogAppended, and notifying commits run one at a time.
@@ -95,23 +143,25 @@ builder.mutationFields((t) => ({
         buildId: String(args.buildId),
         firstSeq: args.firstSeq,
         lines: args.lines,
+        attempt: args.attempt,
       }),
   }),
 }));
 
-type LogAppended = { buildId: string; fromSeq: number; toSeq: number };
+type LogAppended = { buildId: string; attempt: number; fromSeq: number; toSeq: number };
 
 const BuildLogAppendedEvent = builder.objectRef<LogAppended>('BuildLogAppendedEvent').implement({
   description: 'A batch of log lines was stored for a build.',
   fields: (t) => ({
     buildId: t.exposeID('buildId', { description: 'The build.' }),
+    attempt: t.exposeInt('attempt', { description: "The attempt whose log the lines are in: a new attempt's log starts at seq 1." }),
     lines: t.prismaField({
       type: ['BuildLog'],
       description: 'The lines of the batch, in seq order.',
       resolve: (query, event) =>
         database().buildLog.findMany({
           ...query,
-          where: { buildId: event.buildId, seq: { gte: event.fromSeq, lte: event.toSeq } },
+          where: { buildId: event.buildId, attempt: event.attempt, seq: { gte: event.fromSeq, lte: event.toSeq } },
           orderBy: { seq: 'asc' },
         }),
     }),
@@ -122,7 +172,7 @@ const BuildLogAppendedEvent = builder.objectRef<LogAppended>('BuildLogAppendedEv
 builder.subscriptionFields((t) => ({
   buildLogAppended: t.field({
     type: BuildLogAppendedEvent,
-    description: "A build's log lines as they are stored, batch by batch, in order.",
+    description: "A build's log lines as they are stored, batch by batch, in order; a new attempt's log starts again at seq 1.",
     authScopes: { reader: true },
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {

@@ -1,12 +1,16 @@
 import { Kind, type ValueNode } from 'graphql';
 import { badInput } from '../errors.ts';
+import { unstorableText } from '../queue/validate.ts';
 import { ApiKeyRole, BuildStatus, DiagnosticStatus, LogLevel, Platform, UploadKind, WorkerStatus } from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
 builder.scalarType('DateTime', {
-  description: 'A point in time, as an ISO 8601 string in UTC (e.g. 2026-11-23T12:00:00.000Z).',
+  description:
+    'A point in time. In: an RFC 3339 date-time with seconds and an offset, `YYYY-MM-DDThh:mm:ss[.fraction](Z|±hh:mm)`, ' +
+    'on a date that exists, in years 0001 to 9999 (UTC); digits past milliseconds are dropped. ' +
+    'Out: always UTC with milliseconds (e.g. 2026-11-23T12:00:00.000Z).',
   serialize: (value) => (value instanceof Date ? value : new Date(value as string)).toISOString(),
-  parseValue: (value) => parseDate(value),
+  parseValue: (value) => parseDateTime(value),
 });
 
 builder.scalarType('ByteSize', {
@@ -19,17 +23,60 @@ builder.scalarType('ByteSize', {
   },
 });
 
+const MAX_JSON_DEPTH = 32;
+
 builder.scalarType('JSON', {
-  description: 'Any JSON value.',
+  description:
+    `Any JSON value, nested at most ${MAX_JSON_DEPTH} deep; its strings and keys may not hold U+0000 or a lone surrogate ` +
+    '(PostgreSQL cannot store them).',
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node) => literalToJson(node),
+  parseValue: (value) => assertStorableJson(value),
+  parseLiteral: (node) => assertStorableJson(literalToJson(node)),
 });
 
-function parseDate(value: unknown): Date {
-  const date = typeof value === 'string' ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw badInput('A DateTime must be an ISO 8601 string');
-  return date;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * The instant an RFC 3339 date-time names, checked field by field: `new Date()` would also take
+ * other forms, roll 2026-02-30 over into March, and take years PostgreSQL cannot store.
+ */
+function parseDateTime(value: unknown): Date {
+  const fields = typeof value === 'string' ? DATE_TIME.exec(value) : null;
+  if (!fields) throw badInput('A DateTime must be written YYYY-MM-DDThh:mm:ss[.fraction] followed by Z or an offset ±hh:mm');
+  const [year, month, day, hour, minute, second] = fields.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [offsetSign, offsetHours, offsetMinutes] = [fields[8], Number(fields[9] ?? 0), Number(fields[10] ?? 0)];
+  const daysInMonth = [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (!daysInMonth || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59)
+    throw badInput(`The DateTime ${value as string} is not a real date and time`);
+  const local = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, Number((fields[7] ?? '0').padEnd(3, '0').slice(0, 3)));
+  const instant = local.getTime() - (offsetSign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  if (instant < EARLIEST || instant > LATEST) throw badInput(`The DateTime ${value as string} is outside years 0001 to 9999 (UTC)`);
+  return new Date(instant);
+}
+
+const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+
+/** `value` as given, checked to be JSON PostgreSQL can store (see the JSON scalar); throws BAD_USER_INPUT. */
+function assertStorableJson(value: unknown, depth = 1, path = ''): unknown {
+  if (depth > MAX_JSON_DEPTH) throw badInput(`A JSON value may nest at most ${MAX_JSON_DEPTH} deep`);
+  if (typeof value === 'string') {
+    const problem = unstorableText(value);
+    if (problem) throw badInput(`A JSON string${path ? ` at ${path}` : ''} must not contain ${problem}`);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, index) => assertStorableJson(item, depth + 1, `${path}[${index}]`));
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const problem = unstorableText(key);
+      if (problem) throw badInput(`A JSON key${path ? ` in ${path}` : ''} must not contain ${problem}`);
+      assertStorableJson(item, depth + 1, path ? `${path}.${key}` : key);
+    }
+  }
+  return value;
 }
 
 function literalToJson(node: ValueNode): unknown {

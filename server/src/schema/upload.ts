@@ -6,8 +6,11 @@ const CreateUploadInput = builder.inputType('CreateUploadInput', {
   description: 'An artifact about to be uploaded.',
   fields: (t) => ({
     kind: t.field({ type: UploadKindEnum, required: true, description: 'What it carries.' }),
-    filename: t.string({ required: true, description: 'Its file name, for people; never used as a path.' }),
-    size: t.field({ type: 'ByteSize', required: true, description: 'Its exact size in bytes; a larger body is refused.' }),
+    filename: t.string({
+      required: true,
+      description: 'Its file name, for people (downloads carry it); never used as a path. One line, at most 255 characters.',
+    }),
+    size: t.field({ type: 'ByteSize', required: true, description: 'Its exact size in bytes; a body of any other size is refused.' }),
     buildId: t.id({ required: false, description: 'For RESULT uploads: the build the worker runs.' }),
   }),
 });
@@ -16,7 +19,9 @@ const UploadTicket = builder.objectRef<Awaited<ReturnType<typeof createUpload>>>
   description: 'Where to PUT the bytes of an upload.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The upload id, to pass to submitBuild or completeBuild.' }),
-    url: t.exposeString('url', { description: 'Signed URL: PUT the bytes here before it expires. The answer carries their sha256.' }),
+    url: t.exposeString('url', {
+      description: 'Signed URL: PUT exactly `size` bytes here before it expires. The answer carries their sha256.',
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the URL stops working.' }),
   }),
 });

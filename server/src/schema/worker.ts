@@ -3,9 +3,10 @@ import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
-import { assertId } from '../queue/validate.ts';
+import { assertId, assertIdCursor } from '../queue/validate.ts';
 import { drainWorker, registerWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
 import { builder } from './builder.ts';
+import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
 import { callingApiKey, callingWorker } from './principals.ts';
 import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
@@ -80,7 +81,8 @@ const WorkerFilter = builder.inputType('WorkerFilter', {
 
 function workerWhere(filter: typeof WorkerFilter.$inferInput | null | undefined): Prisma.WorkerWhereInput {
   return {
-    ...(filter?.status?.length ? { status: { in: filter.status } } : {}),
+    // A set: a list of thousands of repeats made Prisma's query time out.
+    ...(filter?.status?.length ? { status: { in: [...new Set(filter.status)] } } : {}),
     ...(filter?.platform ? { platforms: { has: filter.platform } } : {}),
     ...(filter?.includeRevoked ? {} : { revokedAt: null }),
   };
@@ -99,11 +101,18 @@ builder.queryFields((t) => ({
     {
       type: 'Worker',
       cursor: 'id',
-      description: 'Workers, by name.',
+      description: `Workers, by name; pages of up to ${LIST_PAGE_SIZES.maxSize} (default ${LIST_PAGE_SIZES.defaultSize}).`,
       authScopes: { reader: true },
       args: { filter: t.arg({ type: WorkerFilter, required: false, description: 'Which workers.' }) },
-      resolve: (query, _root, args) =>
-        database().worker.findMany({ ...query, where: workerWhere(args.filter), orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
+      ...LIST_PAGE_SIZES,
+      resolve: (query, _root, args) => {
+        assertPagingArgs(args, LIST_PAGE_SIZES);
+        return database().worker.findMany({
+          ...assertIdCursor(query),
+          where: workerWhere(args.filter),
+          orderBy: [{ name: 'asc' }, { id: 'asc' }],
+        });
+      },
     },
     { description: 'A page of workers.' },
     { description: 'A worker in a page.' },
@@ -113,7 +122,7 @@ builder.queryFields((t) => ({
 const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
   description: 'A worker announcing itself.',
   fields: (t) => ({
-    name: t.string({ required: true, description: 'Its name, e.g. the host name.' }),
+    name: t.string({ required: true, description: 'Its name, e.g. the host name: one line, at most 200 characters.' }),
     platforms: t.field({ type: [PlatformEnum], required: true, description: 'What it builds for.' }),
     capabilities: t.field({ type: 'JSON', required: false, description: 'A JSON object: Xcode, macOS, CPU, memory, agent version.' }),
     workerId: t.id({ required: false, description: 'Its id from an earlier registration: re-registering is idempotent.' }),
@@ -136,9 +145,9 @@ const RegisterWorkerPayload = builder.objectRef<Awaited<ReturnType<typeof regist
 const DiagnosticCheckInput = builder.inputType('DiagnosticCheckInput', {
   description: "One check of a worker's health.",
   fields: (t) => ({
-    name: t.string({ required: true, description: 'What was checked.' }),
+    name: t.string({ required: true, description: 'What was checked: one line, at most 100 characters.' }),
     status: t.field({ type: DiagnosticStatusEnum, required: true, description: 'The outcome.' }),
-    message: t.string({ required: false, description: 'What the check found.' }),
+    message: t.string({ required: false, description: 'What the check found: at most 2000 characters; line breaks and tabs allowed.' }),
   }),
 });
 

@@ -29,7 +29,7 @@ export type Build = Prisma.BuildModel
 export type BuildEvent = Prisma.BuildEventModel
 /**
  * Model BuildLog
- * 
+ * A build's log line. Each attempt numbers its lines 1, 2, 3… (migration 0010).
  */
 export type BuildLog = Prisma.BuildLogModel
 /**

@@ -1110,6 +1110,7 @@ export type BuildEventScalarFieldEnum = (typeof BuildEventScalarFieldEnum)[keyof
 
 export const BuildLogScalarFieldEnum = {
   buildId: 'buildId',
+  attempt: 'attempt',
   seq: 'seq',
   level: 'level',
   message: 'message',

@@ -132,6 +132,7 @@ export type BuildEventScalarFieldEnum = (typeof BuildEventScalarFieldEnum)[keyof
 
 export const BuildLogScalarFieldEnum = {
   buildId: 'buildId',
+  attempt: 'attempt',
   seq: 'seq',
   level: 'level',
   message: 'message',

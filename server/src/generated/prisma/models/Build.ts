@@ -3145,6 +3145,10 @@ export type $BuildPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     retryOfId: string | null
     submittedById: string | null
     idempotencyKey: string | null
+    /**
+     * The latest attempt's log: lines, bytes, and whether it reached its bound (started afresh by a
+     * trigger when a claim starts an attempt, migration 0010).
+     */
     logLineCount: number
     logByteCount: bigint
     logTruncated: boolean

@@ -14,7 +14,7 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model BuildLog
- * 
+ * A build's log line. Each attempt numbers its lines 1, 2, 3… (migration 0010).
  */
 export type BuildLogModel = runtime.Types.Result.DefaultSelection<Prisma.$BuildLogPayload>
 
@@ -27,15 +27,18 @@ export type AggregateBuildLog = {
 }
 
 export type BuildLogAvgAggregateOutputType = {
+  attempt: number | null
   seq: number | null
 }
 
 export type BuildLogSumAggregateOutputType = {
+  attempt: number | null
   seq: number | null
 }
 
 export type BuildLogMinAggregateOutputType = {
   buildId: string | null
+  attempt: number | null
   seq: number | null
   level: $Enums.LogLevel | null
   message: string | null
@@ -44,6 +47,7 @@ export type BuildLogMinAggregateOutputType = {
 
 export type BuildLogMaxAggregateOutputType = {
   buildId: string | null
+  attempt: number | null
   seq: number | null
   level: $Enums.LogLevel | null
   message: string | null
@@ -52,6 +56,7 @@ export type BuildLogMaxAggregateOutputType = {
 
 export type BuildLogCountAggregateOutputType = {
   buildId: number
+  attempt: number
   seq: number
   level: number
   message: number
@@ -61,15 +66,18 @@ export type BuildLogCountAggregateOutputType = {
 
 
 export type BuildLogAvgAggregateInputType = {
+  attempt?: true
   seq?: true
 }
 
 export type BuildLogSumAggregateInputType = {
+  attempt?: true
   seq?: true
 }
 
 export type BuildLogMinAggregateInputType = {
   buildId?: true
+  attempt?: true
   seq?: true
   level?: true
   message?: true
@@ -78,6 +86,7 @@ export type BuildLogMinAggregateInputType = {
 
 export type BuildLogMaxAggregateInputType = {
   buildId?: true
+  attempt?: true
   seq?: true
   level?: true
   message?: true
@@ -86,6 +95,7 @@ export type BuildLogMaxAggregateInputType = {
 
 export type BuildLogCountAggregateInputType = {
   buildId?: true
+  attempt?: true
   seq?: true
   level?: true
   message?: true
@@ -181,6 +191,7 @@ export type BuildLogGroupByArgs<ExtArgs extends runtime.Types.Extensions.Interna
 
 export type BuildLogGroupByOutputType = {
   buildId: string
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -212,6 +223,7 @@ export type BuildLogWhereInput = {
   OR?: Prisma.BuildLogWhereInput[]
   NOT?: Prisma.BuildLogWhereInput | Prisma.BuildLogWhereInput[]
   buildId?: Prisma.UuidFilter<"BuildLog"> | string
+  attempt?: Prisma.IntFilter<"BuildLog"> | number
   seq?: Prisma.IntFilter<"BuildLog"> | number
   level?: Prisma.EnumLogLevelFilter<"BuildLog"> | $Enums.LogLevel
   message?: Prisma.StringFilter<"BuildLog"> | string
@@ -221,6 +233,7 @@ export type BuildLogWhereInput = {
 
 export type BuildLogOrderByWithRelationInput = {
   buildId?: Prisma.SortOrder
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   level?: Prisma.SortOrder
   message?: Prisma.SortOrder
@@ -229,20 +242,22 @@ export type BuildLogOrderByWithRelationInput = {
 }
 
 export type BuildLogWhereUniqueInput = Prisma.AtLeast<{
-  buildId_seq?: Prisma.BuildLogBuildIdSeqCompoundUniqueInput
+  buildId_attempt_seq?: Prisma.BuildLogBuildIdAttemptSeqCompoundUniqueInput
   AND?: Prisma.BuildLogWhereInput | Prisma.BuildLogWhereInput[]
   OR?: Prisma.BuildLogWhereInput[]
   NOT?: Prisma.BuildLogWhereInput | Prisma.BuildLogWhereInput[]
   buildId?: Prisma.UuidFilter<"BuildLog"> | string
+  attempt?: Prisma.IntFilter<"BuildLog"> | number
   seq?: Prisma.IntFilter<"BuildLog"> | number
   level?: Prisma.EnumLogLevelFilter<"BuildLog"> | $Enums.LogLevel
   message?: Prisma.StringFilter<"BuildLog"> | string
   at?: Prisma.DateTimeFilter<"BuildLog"> | Date | string
   build?: Prisma.XOR<Prisma.BuildScalarRelationFilter, Prisma.BuildWhereInput>
-}, "buildId_seq">
+}, "buildId_attempt_seq">
 
 export type BuildLogOrderByWithAggregationInput = {
   buildId?: Prisma.SortOrder
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   level?: Prisma.SortOrder
   message?: Prisma.SortOrder
@@ -259,6 +274,7 @@ export type BuildLogScalarWhereWithAggregatesInput = {
   OR?: Prisma.BuildLogScalarWhereWithAggregatesInput[]
   NOT?: Prisma.BuildLogScalarWhereWithAggregatesInput | Prisma.BuildLogScalarWhereWithAggregatesInput[]
   buildId?: Prisma.UuidWithAggregatesFilter<"BuildLog"> | string
+  attempt?: Prisma.IntWithAggregatesFilter<"BuildLog"> | number
   seq?: Prisma.IntWithAggregatesFilter<"BuildLog"> | number
   level?: Prisma.EnumLogLevelWithAggregatesFilter<"BuildLog"> | $Enums.LogLevel
   message?: Prisma.StringWithAggregatesFilter<"BuildLog"> | string
@@ -266,6 +282,7 @@ export type BuildLogScalarWhereWithAggregatesInput = {
 }
 
 export type BuildLogCreateInput = {
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -275,6 +292,7 @@ export type BuildLogCreateInput = {
 
 export type BuildLogUncheckedCreateInput = {
   buildId: string
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -282,6 +300,7 @@ export type BuildLogUncheckedCreateInput = {
 }
 
 export type BuildLogUpdateInput = {
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -291,6 +310,7 @@ export type BuildLogUpdateInput = {
 
 export type BuildLogUncheckedUpdateInput = {
   buildId?: Prisma.StringFieldUpdateOperationsInput | string
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -299,6 +319,7 @@ export type BuildLogUncheckedUpdateInput = {
 
 export type BuildLogCreateManyInput = {
   buildId: string
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -306,6 +327,7 @@ export type BuildLogCreateManyInput = {
 }
 
 export type BuildLogUpdateManyMutationInput = {
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -314,6 +336,7 @@ export type BuildLogUpdateManyMutationInput = {
 
 export type BuildLogUncheckedUpdateManyInput = {
   buildId?: Prisma.StringFieldUpdateOperationsInput | string
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -330,13 +353,15 @@ export type BuildLogOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type BuildLogBuildIdSeqCompoundUniqueInput = {
+export type BuildLogBuildIdAttemptSeqCompoundUniqueInput = {
   buildId: string
+  attempt: number
   seq: number
 }
 
 export type BuildLogCountOrderByAggregateInput = {
   buildId?: Prisma.SortOrder
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   level?: Prisma.SortOrder
   message?: Prisma.SortOrder
@@ -344,11 +369,13 @@ export type BuildLogCountOrderByAggregateInput = {
 }
 
 export type BuildLogAvgOrderByAggregateInput = {
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
 }
 
 export type BuildLogMaxOrderByAggregateInput = {
   buildId?: Prisma.SortOrder
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   level?: Prisma.SortOrder
   message?: Prisma.SortOrder
@@ -357,6 +384,7 @@ export type BuildLogMaxOrderByAggregateInput = {
 
 export type BuildLogMinOrderByAggregateInput = {
   buildId?: Prisma.SortOrder
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   level?: Prisma.SortOrder
   message?: Prisma.SortOrder
@@ -364,6 +392,7 @@ export type BuildLogMinOrderByAggregateInput = {
 }
 
 export type BuildLogSumOrderByAggregateInput = {
+  attempt?: Prisma.SortOrder
   seq?: Prisma.SortOrder
 }
 
@@ -414,6 +443,7 @@ export type EnumLogLevelFieldUpdateOperationsInput = {
 }
 
 export type BuildLogCreateWithoutBuildInput = {
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -421,6 +451,7 @@ export type BuildLogCreateWithoutBuildInput = {
 }
 
 export type BuildLogUncheckedCreateWithoutBuildInput = {
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -458,6 +489,7 @@ export type BuildLogScalarWhereInput = {
   OR?: Prisma.BuildLogScalarWhereInput[]
   NOT?: Prisma.BuildLogScalarWhereInput | Prisma.BuildLogScalarWhereInput[]
   buildId?: Prisma.UuidFilter<"BuildLog"> | string
+  attempt?: Prisma.IntFilter<"BuildLog"> | number
   seq?: Prisma.IntFilter<"BuildLog"> | number
   level?: Prisma.EnumLogLevelFilter<"BuildLog"> | $Enums.LogLevel
   message?: Prisma.StringFilter<"BuildLog"> | string
@@ -465,6 +497,7 @@ export type BuildLogScalarWhereInput = {
 }
 
 export type BuildLogCreateManyBuildInput = {
+  attempt: number
   seq: number
   level: $Enums.LogLevel
   message: string
@@ -472,6 +505,7 @@ export type BuildLogCreateManyBuildInput = {
 }
 
 export type BuildLogUpdateWithoutBuildInput = {
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -479,6 +513,7 @@ export type BuildLogUpdateWithoutBuildInput = {
 }
 
 export type BuildLogUncheckedUpdateWithoutBuildInput = {
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -486,6 +521,7 @@ export type BuildLogUncheckedUpdateWithoutBuildInput = {
 }
 
 export type BuildLogUncheckedUpdateManyWithoutBuildInput = {
+  attempt?: Prisma.IntFieldUpdateOperationsInput | number
   seq?: Prisma.IntFieldUpdateOperationsInput | number
   level?: Prisma.EnumLogLevelFieldUpdateOperationsInput | $Enums.LogLevel
   message?: Prisma.StringFieldUpdateOperationsInput | string
@@ -496,6 +532,7 @@ export type BuildLogUncheckedUpdateManyWithoutBuildInput = {
 
 export type BuildLogSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   buildId?: boolean
+  attempt?: boolean
   seq?: boolean
   level?: boolean
   message?: boolean
@@ -505,6 +542,7 @@ export type BuildLogSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
 
 export type BuildLogSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   buildId?: boolean
+  attempt?: boolean
   seq?: boolean
   level?: boolean
   message?: boolean
@@ -514,6 +552,7 @@ export type BuildLogSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
 
 export type BuildLogSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   buildId?: boolean
+  attempt?: boolean
   seq?: boolean
   level?: boolean
   message?: boolean
@@ -523,13 +562,14 @@ export type BuildLogSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
 
 export type BuildLogSelectScalar = {
   buildId?: boolean
+  attempt?: boolean
   seq?: boolean
   level?: boolean
   message?: boolean
   at?: boolean
 }
 
-export type BuildLogOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"buildId" | "seq" | "level" | "message" | "at", ExtArgs["result"]["buildLog"]>
+export type BuildLogOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"buildId" | "attempt" | "seq" | "level" | "message" | "at", ExtArgs["result"]["buildLog"]>
 export type BuildLogInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   build?: boolean | Prisma.BuildDefaultArgs<ExtArgs>
 }
@@ -547,6 +587,7 @@ export type $BuildLogPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     buildId: string
+    attempt: number
     seq: number
     level: $Enums.LogLevel
     message: string
@@ -976,6 +1017,7 @@ export interface Prisma__BuildLogClient<T, Null = never, ExtArgs extends runtime
  */
 export interface BuildLogFieldRefs {
   readonly buildId: Prisma.FieldRef<"BuildLog", 'String'>
+  readonly attempt: Prisma.FieldRef<"BuildLog", 'Int'>
   readonly seq: Prisma.FieldRef<"BuildLog", 'Int'>
   readonly level: Prisma.FieldRef<"BuildLog", 'LogLevel'>
   readonly message: Prisma.FieldRef<"BuildLog", 'String'>
