@@ -120,7 +120,7 @@ export async function submitBuild(
 export async function registerWorker(
   server: TestServer,
   workerKey: string,
-  input: { name?: string; platforms?: ('IOS' | 'ANDROID')[]; workerId?: string } = {},
+  input: { name?: string; platforms?: ('IOS' | 'ANDROID')[]; workerId?: string; labels?: string[]; maxConcurrentBuilds?: number } = {},
 ) {
   const data = expectData(
     await graphql<{ registerWorker: { accessToken: string; expiresAt: string; worker: { id: string } } }>(
@@ -136,7 +136,15 @@ export async function registerWorker(
           }
         }
       `,
-      { input: { name: input.name ?? 'mac-1', platforms: input.platforms ?? ['IOS', 'ANDROID'], workerId: input.workerId } },
+      {
+        input: {
+          name: input.name ?? 'mac-1',
+          platforms: input.platforms ?? ['IOS', 'ANDROID'],
+          workerId: input.workerId,
+          labels: input.labels,
+          maxConcurrentBuilds: input.maxConcurrentBuilds,
+        },
+      },
       workerKey,
     ),
   );

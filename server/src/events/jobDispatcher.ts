@@ -9,6 +9,12 @@ export interface JobAvailable {
   buildId: string | null;
 }
 
+/** A pending build to wake a worker for: its id (null: not named) and the labels its worker must offer. */
+interface PendingJob {
+  buildId: string | null;
+  requiredLabels: string[];
+}
+
 interface Waiter {
   workerId: string;
   platforms: Set<Platform>;
@@ -24,7 +30,7 @@ const RECHECK_MS = 300;
 /**
  * Hands "job available" to a few workers instead of all of them, so hundreds of idle
  * subscribers do not race for one build. Per pending build, this process wakes one idle worker
- * of its own (least recently woken first); if builds of that platform are still pending a moment
+ * of its own that may claim it (its platform and required labels; least recently woken first); if builds of that platform are still pending a moment
  * later it wakes more, one per pending build, until none are left or no idle worker remains.
  * Workers also claim on a slow timer, so a missed wake-up costs seconds, never a stuck build.
  */
@@ -79,47 +85,71 @@ export class JobDispatcher {
     });
   }
 
-  /** Wakes one idle worker per build (a null: a pending build not named). */
+  /** Wakes one idle worker per build (a null id: a pending build not named), each one that may claim it. */
   async #wake(platform: Platform, buildIds: (string | null)[]): Promise<void> {
     try {
-      const { chosen, deferred } = await this.#idleWaiters(platform, buildIds.length);
-      const now = Date.now();
-      chosen.forEach((waiter, index) => {
-        waiter.lastWokenAt = now;
-        waiter.push({ platform, buildId: buildIds[index] });
-      });
-      // Look again soon when someone was woken (it may lose the race) or an idle worker had to wait.
-      if (chosen.length > 0 || deferred) this.#scheduleRecheck(platform);
+      await this.#wakeFor(platform, await this.#jobsOf(buildIds));
     } catch (error) {
       this.log.warn({ err: error, platform }, 'could not dispatch a job');
     }
   }
 
-  /**
-   * Up to `count` idle waiters for a platform, woken longest ago first; `deferred` tells that an
-   * idle one was left out only because it was woken a moment ago. Idle: live (not DRAINING or
-   * OFFLINE) with a free slot, so a worker running fewer builds than it may counts too.
-   */
-  async #idleWaiters(platform: Platform, count: number): Promise<{ chosen: Waiter[]; deferred: boolean }> {
-    const candidates = [...this.#waiters].filter((waiter) => waiter.platforms.has(platform));
-    if (candidates.length === 0) return { chosen: [], deferred: false };
-    const idle = await this.pool.query<{ id: string }>(sql`
-      SELECT id FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[])
-        AND status IN ('IDLE', 'BUILDING') AND "activeBuilds" < "maxConcurrentBuilds"`);
-    const idleIds = new Set(idle.map((worker) => worker.id));
+  /** The announced builds with their required labels (none for a build no longer found). */
+  async #jobsOf(buildIds: (string | null)[]): Promise<PendingJob[]> {
+    const named = buildIds.filter((id): id is string => id !== null);
+    const rows = named.length
+      ? await this.pool.query<{ id: string; requiredLabels: string[] }>(
+          sql`SELECT id, "requiredLabels" FROM "Build" WHERE id = ANY(${named}::uuid[])`,
+        )
+      : [];
+    const labelsById = new Map(rows.map((row) => [row.id, row.requiredLabels]));
+    return buildIds.map((buildId) => ({ buildId, requiredLabels: (buildId && labelsById.get(buildId)) || [] }));
+  }
+
+  async #wakeFor(platform: Platform, jobs: PendingJob[]): Promise<void> {
+    const { chosen, deferred } = await this.#idleWaiters(platform, jobs);
     const now = Date.now();
-    const chosen: Waiter[] = [];
+    for (const { waiter, job } of chosen) {
+      waiter.lastWokenAt = now;
+      waiter.push({ platform, buildId: job.buildId });
+    }
+    // Look again soon when someone was woken (it may lose the race) or an idle worker had to wait.
+    if (chosen.length > 0 || deferred) this.#scheduleRecheck(platform);
+  }
+
+  /**
+   * For each job in turn, the idle waiter woken longest ago whose worker offers all the job's
+   * required labels (each worker at most once); `deferred` tells that such a waiter was left out
+   * only because it was woken a moment ago. Idle: live (not DRAINING or OFFLINE) with a free slot,
+   * so a worker running fewer builds than it may counts too. Labels are read from the worker row,
+   * so a re-registration's labels count at once.
+   */
+  async #idleWaiters(
+    platform: Platform,
+    jobs: PendingJob[],
+  ): Promise<{ chosen: { waiter: Waiter; job: PendingJob }[]; deferred: boolean }> {
+    const candidates = [...this.#waiters].filter((waiter) => waiter.platforms.has(platform));
+    if (candidates.length === 0 || jobs.length === 0) return { chosen: [], deferred: false };
+    const idle = await this.pool.query<{ id: string; labels: string[] }>(sql`
+      SELECT id, labels FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[])
+        AND status IN ('IDLE', 'BUILDING') AND "activeBuilds" < "maxConcurrentBuilds"`);
+    const labelsOf = new Map(idle.map((worker) => [worker.id, new Set(worker.labels)]));
+    const now = Date.now();
+    const ordered = candidates.sort((a, b) => a.lastWokenAt - b.lastWokenAt);
+    const chosen: { waiter: Waiter; job: PendingJob }[] = [];
     const chosenWorkers = new Set<string>();
     let deferred = false;
-    for (const waiter of candidates.sort((a, b) => a.lastWokenAt - b.lastWokenAt)) {
-      if (!idleIds.has(waiter.workerId) || chosenWorkers.has(waiter.workerId)) continue;
-      if (now - waiter.lastWokenAt < CLAIM_GRACE_MS) {
-        deferred = true;
-        continue;
-      }
-      if (chosen.length < count) {
-        chosen.push(waiter);
+    for (const job of jobs) {
+      for (const waiter of ordered) {
+        const offered = labelsOf.get(waiter.workerId);
+        if (!offered || chosenWorkers.has(waiter.workerId) || !job.requiredLabels.every((label) => offered.has(label))) continue;
+        if (now - waiter.lastWokenAt < CLAIM_GRACE_MS) {
+          deferred = true;
+          continue;
+        }
+        chosen.push({ waiter, job });
         chosenWorkers.add(waiter.workerId);
+        break;
       }
     }
     return { chosen, deferred };
@@ -135,11 +165,17 @@ export class JobDispatcher {
     this.#rechecks.set(platform, timer);
   }
 
+  /** Wakes workers for the platform's most urgent pending builds (as many as there are waiters). */
   async #recheck(platform: Platform): Promise<void> {
     try {
-      const [{ pending }] = await this.pool.query<{ pending: number }>(sql`
-        SELECT count(*)::int AS pending FROM "Build" WHERE status = 'PENDING' AND platform = ${platform}::"Platform"`);
-      if (pending > 0) await this.#wake(platform, unnamed(pending, this.#waiters.size));
+      const pending = await this.pool.query<{ requiredLabels: string[] }>(sql`
+        SELECT "requiredLabels" FROM "Build" WHERE status = 'PENDING' AND platform = ${platform}::"Platform"
+        ORDER BY priority DESC, "submittedAt" LIMIT ${this.#waiters.size}::int`);
+      if (pending.length > 0)
+        await this.#wakeFor(
+          platform,
+          pending.map(({ requiredLabels }) => ({ buildId: null, requiredLabels })),
+        );
     } catch (error) {
       this.log.warn({ err: error, platform }, 'could not recheck pending builds');
     }
@@ -147,16 +183,7 @@ export class JobDispatcher {
 
   /** After the bus reconnects, events may have been missed: wake workers for whatever is pending. */
   async #resync(): Promise<void> {
-    const pending = await this.pool
-      .query<{ platform: Platform; count: number }>(
-        sql`SELECT platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY platform`,
-      )
-      .catch(() => []);
-    for (const group of pending) await this.#wake(group.platform, unnamed(group.count, this.#waiters.size));
+    const platforms = new Set([...this.#waiters].flatMap((waiter) => [...waiter.platforms]));
+    for (const platform of platforms) await this.#recheck(platform);
   }
-}
-
-/** Pending builds not named one by one: no more than there are waiters to wake. */
-function unnamed(pending: number, waiters: number): null[] {
-  return new Array<null>(Math.min(pending, waiters)).fill(null);
 }

@@ -10,6 +10,7 @@ import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
 import { countPending, type PendingEstimate } from './pendingEstimate.ts';
 import { assertUsableUpload, consumeUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
+import { normaliseLabels } from './labels.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 
 export interface SubmitBuildInput {
@@ -21,6 +22,8 @@ export interface SubmitBuildInput {
   maxAttempts?: number | null;
   timeoutSeconds?: number | null;
   idempotencyKey?: string | null;
+  /** Labels the worker must offer (queue/labels.ts grammar). */
+  requiredLabels?: string[] | null;
 }
 
 export interface Submitter {
@@ -43,6 +46,7 @@ interface NewBuild {
   timeoutSeconds: number;
   heartbeatTimeoutSeconds: number;
   idempotencyKey?: string | null;
+  requiredLabels: string[];
   retryOfId?: string;
 }
 
@@ -76,6 +80,7 @@ export async function submitBuild(
     ),
     heartbeatTimeoutSeconds: Math.ceil(settings.heartbeatTimeoutSeconds),
     idempotencyKey,
+    requiredLabels: normaliseLabels(input.requiredLabels, 'requiredLabels'),
   };
   const sourceUploadId = assertId(input.sourceUploadId, 'sourceUploadId');
   const certsUploadId = input.certsUploadId ? assertId(input.certsUploadId, 'certsUploadId') : null;
@@ -149,7 +154,7 @@ export async function retryBuild(
   const id = assertId(buildId, 'id');
   return pool.transaction(async (tx) => {
     const [original] = await tx.query<RetriedBuild>(sql`
-      SELECT status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
+      SELECT status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds", "requiredLabels",
         "sourceKey", "sourceSize", "sourceSha256", "certsSha256"
       FROM "Build" WHERE id = ${id}::uuid`);
     if (!original) throw notFound('Build');
@@ -188,11 +193,12 @@ function insertPendingSteps(settings: SubmitSettings, countUpTo: number, submitt
       ${countPending(countUpTo)}
     ), inserted AS (
       INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
-        "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById")
+        "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById",
+        "requiredLabels")
       SELECT ${id}::uuid, 'PENDING', ${build.platform}::"Platform", ${build.priority}::int, ${JSON.stringify(build.metadata)}::jsonb,
         ${build.maxAttempts}::int, ${build.timeoutSeconds}::int, ${build.heartbeatTimeoutSeconds}::int, ${build.idempotencyKey ?? null},
         a."sourceKey", a."sourceSize", a."sourceSha256", a."certsKey", a."certsSize", a."certsSha256",
-        ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid
+        ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid, ${build.requiredLabels}::text[]
       FROM artifacts a, pending WHERE pending.count < ${settings.maxPendingBuilds}::int
       RETURNING *
     ), event AS (

@@ -6,7 +6,8 @@ import { publish } from '../events/publish.ts';
 import { ACTIVE_STATUSES, lockBuild } from './buildRows.ts';
 import { issueWorkerToken } from './heartbeat.ts';
 import { requeueOrFail } from './transition.ts';
-import { assertId, assertJsonObject, assertText } from './validate.ts';
+import { normaliseLabels } from './labels.ts';
+import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 
 export interface RegisterWorkerInput {
@@ -14,9 +15,14 @@ export interface RegisterWorkerInput {
   platforms: Platform[];
   capabilities?: unknown;
   workerId?: string | null;
+  /** What it offers to builds' required labels (queue/labels.ts grammar); a re-registration replaces them. */
+  labels?: string[] | null;
+  /** How many builds it runs at once, 1 to 64 (default 1); a re-registration sets it again. */
+  maxConcurrentBuilds?: number | null;
 }
 
 const MAX_CAPABILITIES_BYTES = 16 * 1024;
+const MAX_CONCURRENT_BUILDS = 64;
 
 /**
  * Registers a worker, or re-registers an existing one (same id: same worker, fresh token; the
@@ -32,6 +38,8 @@ export async function registerWorker(
   const platforms = [...new Set(input.platforms)];
   if (platforms.length === 0) throw badInput('platforms must name at least one platform');
   const capabilities = JSON.stringify(assertJsonObject(input.capabilities ?? {}, MAX_CAPABILITIES_BYTES, 'capabilities'));
+  const labels = normaliseLabels(input.labels, 'labels');
+  const maxConcurrentBuilds = assertIntegerInRange(input.maxConcurrentBuilds ?? 1, 1, MAX_CONCURRENT_BUILDS, 'maxConcurrentBuilds');
   const workerId = input.workerId ? assertId(input.workerId, 'workerId') : crypto.randomUUID();
   const issued = issueWorkerToken(workerId, settings);
   const graceUntil = new Date(Date.now() + settings.workerTokenGraceSeconds * 1000);
@@ -44,16 +52,16 @@ export async function registerWorker(
     if (existing) {
       await tx.execute(sql`
         UPDATE "Worker" w SET name = ${name}, platforms = ${platforms}::"Platform"[], capabilities = ${capabilities}::jsonb,
-          "previousTokenHash" = "tokenHash",
+          labels = ${labels}::text[], "maxConcurrentBuilds" = ${maxConcurrentBuilds}::int, "previousTokenHash" = "tokenHash",
           "previousTokenValidUntil" = CASE WHEN "tokenHash" IS NULL THEN NULL ELSE ${graceUntil}::timestamptz END,
           "tokenHash" = ${issued.tokenHash}, "tokenExpiresAt" = ${issued.expiresAt}, "lastSeenAt" = now(),
           status = CASE WHEN w.status = 'OFFLINE' THEN ${RETURNING_WORKER_STATUS} ELSE w.status END
         WHERE w.id = ${workerId}::uuid`);
     } else {
       await tx.execute(sql`
-        INSERT INTO "Worker" (id, name, platforms, capabilities, "tokenHash", "tokenExpiresAt", "registeredById")
+        INSERT INTO "Worker" (id, name, platforms, capabilities, "tokenHash", "tokenExpiresAt", "registeredById", labels, "maxConcurrentBuilds")
         VALUES (${workerId}::uuid, ${name}, ${platforms}::"Platform"[], ${capabilities}::jsonb, ${issued.tokenHash},
-          ${issued.expiresAt}, ${registeredById}::uuid)`);
+          ${issued.expiresAt}, ${registeredById}::uuid, ${labels}::text[], ${maxConcurrentBuilds}::int)`);
     }
     // A re-registration replaces the token: other processes must drop the old one from their caches.
     await publish(tx, { topic: 'workerUpdated', workerId }, ...(existing ? [{ topic: 'credentialsChanged' as const, workerId }] : []));
@@ -120,4 +128,30 @@ export async function releaseBuilds(tx: SqlClient, workerId: string, actor: stri
     if (build.workerId === workerId && ACTIVE_STATUSES.includes(build.status)) await requeueOrFail(tx, build, actor, reason);
   }
   return held.length;
+}
+
+/** Live workers: not OFFLINE, not revoked, not DRAINING (a draining worker takes nothing new). */
+const LIVE_WORKER = sql`w."revokedAt" IS NULL AND w.status IN ('IDLE', 'BUILDING')`;
+
+/**
+ * How many live workers could claim a build of this platform and required labels (they register
+ * the platform and offer every label), busy or not. 0: it waits until one registers.
+ */
+export async function countEligibleWorkers(db: SqlClient, build: { platform: Platform; requiredLabels: string[] }): Promise<number> {
+  const [row] = await db.query<{ count: number }>(sql`
+    SELECT count(*)::int AS count FROM "Worker" w
+    WHERE ${LIVE_WORKER} AND ${build.platform}::"Platform" = ANY(w.platforms) AND ${build.requiredLabels}::text[] <@ w.labels`);
+  return row.count;
+}
+
+/**
+ * The build's required labels that no live worker of its platform offers, in the build's order
+ * (say why it waits); empty when each is offered by some worker (not necessarily the same one).
+ */
+export async function unofferedLabels(db: SqlClient, build: { platform: Platform; requiredLabels: string[] }): Promise<string[]> {
+  if (build.requiredLabels.length === 0) return [];
+  const [row] = await db.query<{ offered: string[] }>(sql`
+    SELECT COALESCE(array_agg(DISTINCT label), '{}') AS offered FROM "Worker" w, unnest(w.labels) AS label
+    WHERE ${LIVE_WORKER} AND ${build.platform}::"Platform" = ANY(w.platforms) AND label = ANY(${build.requiredLabels}::text[])`);
+  return build.requiredLabels.filter((label) => !row.offered.includes(label));
 }

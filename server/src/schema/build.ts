@@ -5,6 +5,7 @@ import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
+import { countEligibleWorkers, unofferedLabels } from '../queue/workers.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
 import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
 import { builder } from './builder.ts';
@@ -61,6 +62,16 @@ export const BuildType = builder.prismaObject('Build', {
     platform: t.expose('platform', { type: PlatformEnum, description: 'The platform it targets.' }),
     status: t.expose('status', { type: BuildStatusEnum, description: 'Where it is in its lifecycle.' }),
     priority: t.exposeInt('priority', { description: 'Higher runs first; equal priorities run oldest first.' }),
+    requiredLabels: t.exposeStringList('requiredLabels', { description: 'Labels a worker must offer to claim it.' }),
+    eligibleWorkers: t.int({
+      description:
+        'Live workers (not OFFLINE, DRAINING or revoked) that register its platform and offer all its required labels, busy or not. 0: no worker could take it now.',
+      resolve: (build) => countEligibleWorkers(sqlPool(), build),
+    }),
+    unofferedLabels: t.stringList({
+      description: 'Its required labels that no live worker of its platform offers: why it waits when eligibleWorkers is 0.',
+      resolve: (build) => unofferedLabels(sqlPool(), build),
+    }),
     metadata: t.expose('metadata', { type: 'JSON', description: 'What the submitter said of it: app name, version, profile, git ref…' }),
     sourceSize: t.expose('sourceSize', { type: 'ByteSize', description: 'Size of the source archive.' }),
     sourceSha256: t.exposeString('sourceSha256', { description: 'SHA-256 of the source archive, hex.' }),
@@ -207,6 +218,11 @@ const SubmitBuildInput = builder.inputType('SubmitBuildInput', {
     idempotencyKey: t.string({
       required: false,
       description: 'A retried submit with the same key (from the same API key) returns the first build instead of a new one.',
+    }),
+    requiredLabels: t.stringList({
+      required: false,
+      description:
+        'Labels a worker must offer to claim it, e.g. `xcode=16.2`: `key` or `key=value`, trimmed, key lower-cased, at most 100 characters each and 32 in all.',
     }),
   }),
 });

@@ -53,6 +53,7 @@ export const WorkerType = builder.prismaObject('Worker', {
     }),
     status: t.expose('status', { type: WorkerStatusEnum, description: 'What it is doing.' }),
     maxConcurrentBuilds: t.exposeInt('maxConcurrentBuilds', { description: 'How many builds it runs at once.' }),
+    labels: t.exposeStringList('labels', { description: "What it offers to builds' required labels." }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', description: 'Its last contact.' }),
     buildsCompleted: t.exposeInt('buildsCompleted', { description: 'Builds it completed.' }),
     buildsFailed: t.exposeInt('buildsFailed', { description: 'Builds it failed.' }),
@@ -126,6 +127,15 @@ const RegisterWorkerInput = builder.inputType('RegisterWorkerInput', {
     platforms: t.field({ type: [PlatformEnum], required: true, description: 'What it builds for.' }),
     capabilities: t.field({ type: 'JSON', required: false, description: 'A JSON object: Xcode, macOS, CPU, memory, agent version.' }),
     workerId: t.id({ required: false, description: 'Its id from an earlier registration: re-registering is idempotent.' }),
+    labels: t.stringList({
+      required: false,
+      description:
+        'What it offers, e.g. `xcode=16.2`: `key` or `key=value`, trimmed, key lower-cased (a-z, 0-9, `.` `_` `-` `/`), at most 100 characters each and 32 in all, no commas. Re-registering replaces them.',
+    }),
+    maxConcurrentBuilds: t.int({
+      required: false,
+      description: 'How many builds it runs at once, 1 to 64 (default 1); re-registering sets it again.',
+    }),
   }),
 });
 

@@ -1089,7 +1089,8 @@ export const BuildScalarFieldEnum = {
   logLineCount: 'logLineCount',
   logByteCount: 'logByteCount',
   logTruncated: 'logTruncated',
-  telemetryCount: 'telemetryCount'
+  telemetryCount: 'telemetryCount',
+  requiredLabels: 'requiredLabels'
 } as const
 
 export type BuildScalarFieldEnum = (typeof BuildScalarFieldEnum)[keyof typeof BuildScalarFieldEnum]
@@ -1138,6 +1139,7 @@ export const WorkerScalarFieldEnum = {
   capabilities: 'capabilities',
   status: 'status',
   maxConcurrentBuilds: 'maxConcurrentBuilds',
+  labels: 'labels',
   tokenHash: 'tokenHash',
   tokenExpiresAt: 'tokenExpiresAt',
   previousTokenHash: 'previousTokenHash',

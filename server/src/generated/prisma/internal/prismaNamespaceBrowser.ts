@@ -111,7 +111,8 @@ export const BuildScalarFieldEnum = {
   logLineCount: 'logLineCount',
   logByteCount: 'logByteCount',
   logTruncated: 'logTruncated',
-  telemetryCount: 'telemetryCount'
+  telemetryCount: 'telemetryCount',
+  requiredLabels: 'requiredLabels'
 } as const
 
 export type BuildScalarFieldEnum = (typeof BuildScalarFieldEnum)[keyof typeof BuildScalarFieldEnum]
@@ -160,6 +161,7 @@ export const WorkerScalarFieldEnum = {
   capabilities: 'capabilities',
   status: 'status',
   maxConcurrentBuilds: 'maxConcurrentBuilds',
+  labels: 'labels',
   tokenHash: 'tokenHash',
   tokenExpiresAt: 'tokenExpiresAt',
   previousTokenHash: 'previousTokenHash',

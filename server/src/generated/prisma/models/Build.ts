@@ -163,6 +163,7 @@ export type BuildCountAggregateOutputType = {
   logByteCount: number
   logTruncated: number
   telemetryCount: number
+  requiredLabels: number
   _all: number
 }
 
@@ -304,6 +305,7 @@ export type BuildCountAggregateInputType = {
   logByteCount?: true
   logTruncated?: true
   telemetryCount?: true
+  requiredLabels?: true
   _all?: true
 }
 
@@ -428,6 +430,7 @@ export type BuildGroupByOutputType = {
   logByteCount: bigint
   logTruncated: boolean
   telemetryCount: number
+  requiredLabels: string[]
   _count: BuildCountAggregateOutputType | null
   _avg: BuildAvgAggregateOutputType | null
   _sum: BuildSumAggregateOutputType | null
@@ -488,6 +491,7 @@ export type BuildWhereInput = {
   logByteCount?: Prisma.BigIntFilter<"Build"> | bigint | number
   logTruncated?: Prisma.BoolFilter<"Build"> | boolean
   telemetryCount?: Prisma.IntFilter<"Build"> | number
+  requiredLabels?: Prisma.StringNullableListFilter<"Build">
   worker?: Prisma.XOR<Prisma.WorkerNullableScalarRelationFilter, Prisma.WorkerWhereInput> | null
   retryOf?: Prisma.XOR<Prisma.BuildNullableScalarRelationFilter, Prisma.BuildWhereInput> | null
   retries?: Prisma.BuildListRelationFilter
@@ -532,6 +536,7 @@ export type BuildOrderByWithRelationInput = {
   logByteCount?: Prisma.SortOrder
   logTruncated?: Prisma.SortOrder
   telemetryCount?: Prisma.SortOrder
+  requiredLabels?: Prisma.SortOrder
   worker?: Prisma.WorkerOrderByWithRelationInput
   retryOf?: Prisma.BuildOrderByWithRelationInput
   retries?: Prisma.BuildOrderByRelationAggregateInput
@@ -580,6 +585,7 @@ export type BuildWhereUniqueInput = Prisma.AtLeast<{
   logByteCount?: Prisma.BigIntFilter<"Build"> | bigint | number
   logTruncated?: Prisma.BoolFilter<"Build"> | boolean
   telemetryCount?: Prisma.IntFilter<"Build"> | number
+  requiredLabels?: Prisma.StringNullableListFilter<"Build">
   worker?: Prisma.XOR<Prisma.WorkerNullableScalarRelationFilter, Prisma.WorkerWhereInput> | null
   retryOf?: Prisma.XOR<Prisma.BuildNullableScalarRelationFilter, Prisma.BuildWhereInput> | null
   retries?: Prisma.BuildListRelationFilter
@@ -624,6 +630,7 @@ export type BuildOrderByWithAggregationInput = {
   logByteCount?: Prisma.SortOrder
   logTruncated?: Prisma.SortOrder
   telemetryCount?: Prisma.SortOrder
+  requiredLabels?: Prisma.SortOrder
   _count?: Prisma.BuildCountOrderByAggregateInput
   _avg?: Prisma.BuildAvgOrderByAggregateInput
   _max?: Prisma.BuildMaxOrderByAggregateInput
@@ -669,6 +676,7 @@ export type BuildScalarWhereWithAggregatesInput = {
   logByteCount?: Prisma.BigIntWithAggregatesFilter<"Build"> | bigint | number
   logTruncated?: Prisma.BoolWithAggregatesFilter<"Build"> | boolean
   telemetryCount?: Prisma.IntWithAggregatesFilter<"Build"> | number
+  requiredLabels?: Prisma.StringNullableListFilter<"Build">
 }
 
 export type BuildCreateInput = {
@@ -703,6 +711,7 @@ export type BuildCreateInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
@@ -747,6 +756,7 @@ export type BuildUncheckedCreateInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
@@ -785,6 +795,7 @@ export type BuildUpdateInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
@@ -829,6 +840,7 @@ export type BuildUncheckedUpdateInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
@@ -870,6 +882,7 @@ export type BuildCreateManyInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
 }
 
 export type BuildUpdateManyMutationInput = {
@@ -904,6 +917,7 @@ export type BuildUpdateManyMutationInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
 }
 
 export type BuildUncheckedUpdateManyInput = {
@@ -941,6 +955,15 @@ export type BuildUncheckedUpdateManyInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
+}
+
+export type StringNullableListFilter<$PrismaModel = never> = {
+  equals?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel> | null
+  has?: string | Prisma.StringFieldRefInput<$PrismaModel> | null
+  hasEvery?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  hasSome?: string[] | Prisma.ListStringFieldRefInput<$PrismaModel>
+  isEmpty?: boolean
 }
 
 export type BuildNullableScalarRelationFilter = {
@@ -998,6 +1021,7 @@ export type BuildCountOrderByAggregateInput = {
   logByteCount?: Prisma.SortOrder
   logTruncated?: Prisma.SortOrder
   telemetryCount?: Prisma.SortOrder
+  requiredLabels?: Prisma.SortOrder
 }
 
 export type BuildAvgOrderByAggregateInput = {
@@ -1107,6 +1131,10 @@ export type BuildScalarRelationFilter = {
   isNot?: Prisma.BuildWhereInput
 }
 
+export type BuildCreaterequiredLabelsInput = {
+  set: string[]
+}
+
 export type BuildCreateNestedOneWithoutRetriesInput = {
   create?: Prisma.XOR<Prisma.BuildCreateWithoutRetriesInput, Prisma.BuildUncheckedCreateWithoutRetriesInput>
   connectOrCreate?: Prisma.BuildCreateOrConnectWithoutRetriesInput
@@ -1177,6 +1205,11 @@ export type NullableDateTimeFieldUpdateOperationsInput = {
 
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type BuildUpdaterequiredLabelsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type BuildUpdateOneWithoutRetriesNestedInput = {
@@ -1375,6 +1408,7 @@ export type BuildCreateWithoutRetriesInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   submittedBy?: Prisma.ApiKeyCreateNestedOneWithoutBuildsInput
@@ -1418,6 +1452,7 @@ export type BuildUncheckedCreateWithoutRetriesInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
   telemetry?: Prisma.BuildTelemetryUncheckedCreateNestedManyWithoutBuildInput
@@ -1460,6 +1495,7 @@ export type BuildCreateWithoutRetryOfInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
   submittedBy?: Prisma.ApiKeyCreateNestedOneWithoutBuildsInput
@@ -1502,6 +1538,7 @@ export type BuildUncheckedCreateWithoutRetryOfInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
@@ -1561,6 +1598,7 @@ export type BuildUpdateWithoutRetriesInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   submittedBy?: Prisma.ApiKeyUpdateOneWithoutBuildsNestedInput
@@ -1604,6 +1642,7 @@ export type BuildUncheckedUpdateWithoutRetriesInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
   telemetry?: Prisma.BuildTelemetryUncheckedUpdateManyWithoutBuildNestedInput
@@ -1663,6 +1702,7 @@ export type BuildScalarWhereInput = {
   logByteCount?: Prisma.BigIntFilter<"Build"> | bigint | number
   logTruncated?: Prisma.BoolFilter<"Build"> | boolean
   telemetryCount?: Prisma.IntFilter<"Build"> | number
+  requiredLabels?: Prisma.StringNullableListFilter<"Build">
 }
 
 export type BuildCreateWithoutEventsInput = {
@@ -1697,6 +1737,7 @@ export type BuildCreateWithoutEventsInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
@@ -1740,6 +1781,7 @@ export type BuildUncheckedCreateWithoutEventsInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
   telemetry?: Prisma.BuildTelemetryUncheckedCreateNestedManyWithoutBuildInput
@@ -1793,6 +1835,7 @@ export type BuildUpdateWithoutEventsInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
@@ -1836,6 +1879,7 @@ export type BuildUncheckedUpdateWithoutEventsInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
   telemetry?: Prisma.BuildTelemetryUncheckedUpdateManyWithoutBuildNestedInput
@@ -1873,6 +1917,7 @@ export type BuildCreateWithoutLogsInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
@@ -1916,6 +1961,7 @@ export type BuildUncheckedCreateWithoutLogsInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   telemetry?: Prisma.BuildTelemetryUncheckedCreateNestedManyWithoutBuildInput
@@ -1969,6 +2015,7 @@ export type BuildUpdateWithoutLogsInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
@@ -2012,6 +2059,7 @@ export type BuildUncheckedUpdateWithoutLogsInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   telemetry?: Prisma.BuildTelemetryUncheckedUpdateManyWithoutBuildNestedInput
@@ -2049,6 +2097,7 @@ export type BuildCreateWithoutTelemetryInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
@@ -2092,6 +2141,7 @@ export type BuildUncheckedCreateWithoutTelemetryInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
@@ -2145,6 +2195,7 @@ export type BuildUpdateWithoutTelemetryInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
@@ -2188,6 +2239,7 @@ export type BuildUncheckedUpdateWithoutTelemetryInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
@@ -2225,6 +2277,7 @@ export type BuildCreateWithoutWorkerInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
   submittedBy?: Prisma.ApiKeyCreateNestedOneWithoutBuildsInput
@@ -2267,6 +2320,7 @@ export type BuildUncheckedCreateWithoutWorkerInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
@@ -2331,6 +2385,7 @@ export type BuildCreateWithoutSubmittedByInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerCreateNestedOneWithoutBuildsInput
   retryOf?: Prisma.BuildCreateNestedOneWithoutRetriesInput
   retries?: Prisma.BuildCreateNestedManyWithoutRetryOfInput
@@ -2373,6 +2428,7 @@ export type BuildUncheckedCreateWithoutSubmittedByInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedCreateNestedManyWithoutRetryOfInput
   events?: Prisma.BuildEventUncheckedCreateNestedManyWithoutBuildInput
   logs?: Prisma.BuildLogUncheckedCreateNestedManyWithoutBuildInput
@@ -2439,6 +2495,7 @@ export type BuildCreateManyRetryOfInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
 }
 
 export type BuildUpdateWithoutRetryOfInput = {
@@ -2473,6 +2530,7 @@ export type BuildUpdateWithoutRetryOfInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
   submittedBy?: Prisma.ApiKeyUpdateOneWithoutBuildsNestedInput
@@ -2515,6 +2573,7 @@ export type BuildUncheckedUpdateWithoutRetryOfInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
@@ -2555,6 +2614,7 @@ export type BuildUncheckedUpdateManyWithoutRetryOfInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
 }
 
 export type BuildCreateManyWorkerInput = {
@@ -2591,6 +2651,7 @@ export type BuildCreateManyWorkerInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
 }
 
 export type BuildUpdateWithoutWorkerInput = {
@@ -2625,6 +2686,7 @@ export type BuildUpdateWithoutWorkerInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
   submittedBy?: Prisma.ApiKeyUpdateOneWithoutBuildsNestedInput
@@ -2667,6 +2729,7 @@ export type BuildUncheckedUpdateWithoutWorkerInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
@@ -2707,6 +2770,7 @@ export type BuildUncheckedUpdateManyWithoutWorkerInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
 }
 
 export type BuildCreateManySubmittedByInput = {
@@ -2743,6 +2807,7 @@ export type BuildCreateManySubmittedByInput = {
   logByteCount?: bigint | number
   logTruncated?: boolean
   telemetryCount?: number
+  requiredLabels?: Prisma.BuildCreaterequiredLabelsInput | string[]
 }
 
 export type BuildUpdateWithoutSubmittedByInput = {
@@ -2777,6 +2842,7 @@ export type BuildUpdateWithoutSubmittedByInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   worker?: Prisma.WorkerUpdateOneWithoutBuildsNestedInput
   retryOf?: Prisma.BuildUpdateOneWithoutRetriesNestedInput
   retries?: Prisma.BuildUpdateManyWithoutRetryOfNestedInput
@@ -2819,6 +2885,7 @@ export type BuildUncheckedUpdateWithoutSubmittedByInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
   retries?: Prisma.BuildUncheckedUpdateManyWithoutRetryOfNestedInput
   events?: Prisma.BuildEventUncheckedUpdateManyWithoutBuildNestedInput
   logs?: Prisma.BuildLogUncheckedUpdateManyWithoutBuildNestedInput
@@ -2859,6 +2926,7 @@ export type BuildUncheckedUpdateManyWithoutSubmittedByInput = {
   logByteCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   logTruncated?: Prisma.BoolFieldUpdateOperationsInput | boolean
   telemetryCount?: Prisma.IntFieldUpdateOperationsInput | number
+  requiredLabels?: Prisma.BuildUpdaterequiredLabelsInput | string[]
 }
 
 
@@ -2954,6 +3022,7 @@ export type BuildSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   logByteCount?: boolean
   logTruncated?: boolean
   telemetryCount?: boolean
+  requiredLabels?: boolean
   worker?: boolean | Prisma.Build$workerArgs<ExtArgs>
   retryOf?: boolean | Prisma.Build$retryOfArgs<ExtArgs>
   retries?: boolean | Prisma.Build$retriesArgs<ExtArgs>
@@ -2999,6 +3068,7 @@ export type BuildSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   logByteCount?: boolean
   logTruncated?: boolean
   telemetryCount?: boolean
+  requiredLabels?: boolean
   worker?: boolean | Prisma.Build$workerArgs<ExtArgs>
   retryOf?: boolean | Prisma.Build$retryOfArgs<ExtArgs>
   submittedBy?: boolean | Prisma.Build$submittedByArgs<ExtArgs>
@@ -3039,6 +3109,7 @@ export type BuildSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   logByteCount?: boolean
   logTruncated?: boolean
   telemetryCount?: boolean
+  requiredLabels?: boolean
   worker?: boolean | Prisma.Build$workerArgs<ExtArgs>
   retryOf?: boolean | Prisma.Build$retryOfArgs<ExtArgs>
   submittedBy?: boolean | Prisma.Build$submittedByArgs<ExtArgs>
@@ -3079,9 +3150,10 @@ export type BuildSelectScalar = {
   logByteCount?: boolean
   logTruncated?: boolean
   telemetryCount?: boolean
+  requiredLabels?: boolean
 }
 
-export type BuildOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "platform" | "status" | "priority" | "metadata" | "sourceKey" | "sourceSize" | "sourceSha256" | "certsKey" | "certsSize" | "certsSha256" | "resultKey" | "resultSize" | "resultSha256" | "submittedAt" | "assignedAt" | "startedAt" | "finishedAt" | "lastHeartbeatAt" | "progress" | "attempt" | "maxAttempts" | "heartbeatTimeoutSeconds" | "timeoutSeconds" | "workerId" | "errorMessage" | "cancelRequestedAt" | "retryOfId" | "submittedById" | "idempotencyKey" | "logLineCount" | "logByteCount" | "logTruncated" | "telemetryCount", ExtArgs["result"]["build"]>
+export type BuildOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "platform" | "status" | "priority" | "metadata" | "sourceKey" | "sourceSize" | "sourceSha256" | "certsKey" | "certsSize" | "certsSha256" | "resultKey" | "resultSize" | "resultSha256" | "submittedAt" | "assignedAt" | "startedAt" | "finishedAt" | "lastHeartbeatAt" | "progress" | "attempt" | "maxAttempts" | "heartbeatTimeoutSeconds" | "timeoutSeconds" | "workerId" | "errorMessage" | "cancelRequestedAt" | "retryOfId" | "submittedById" | "idempotencyKey" | "logLineCount" | "logByteCount" | "logTruncated" | "telemetryCount" | "requiredLabels", ExtArgs["result"]["build"]>
 export type BuildInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   worker?: boolean | Prisma.Build$workerArgs<ExtArgs>
   retryOf?: boolean | Prisma.Build$retryOfArgs<ExtArgs>
@@ -3153,6 +3225,10 @@ export type $BuildPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     logByteCount: bigint
     logTruncated: boolean
     telemetryCount: number
+    /**
+     * Labels a worker must offer to claim it, e.g. `xcode=16.2` (migration 0011, queue/labels.ts).
+     */
+    requiredLabels: string[]
   }, ExtArgs["result"]["build"]>
   composites: {}
 }
@@ -3617,6 +3693,7 @@ export interface BuildFieldRefs {
   readonly logByteCount: Prisma.FieldRef<"Build", 'BigInt'>
   readonly logTruncated: Prisma.FieldRef<"Build", 'Boolean'>
   readonly telemetryCount: Prisma.FieldRef<"Build", 'Int'>
+  readonly requiredLabels: Prisma.FieldRef<"Build", 'String[]'>
 }
     
 

@@ -83,6 +83,7 @@ export type WorkerCountAggregateOutputType = {
   capabilities: number
   status: number
   maxConcurrentBuilds: number
+  labels: number
   tokenHash: number
   tokenExpiresAt: number
   previousTokenHash: number
@@ -155,6 +156,7 @@ export type WorkerCountAggregateInputType = {
   capabilities?: true
   status?: true
   maxConcurrentBuilds?: true
+  labels?: true
   tokenHash?: true
   tokenExpiresAt?: true
   previousTokenHash?: true
@@ -262,6 +264,7 @@ export type WorkerGroupByOutputType = {
   capabilities: runtime.JsonValue
   status: $Enums.WorkerStatus
   maxConcurrentBuilds: number
+  labels: string[]
   tokenHash: string | null
   tokenExpiresAt: Date | null
   previousTokenHash: string | null
@@ -305,6 +308,7 @@ export type WorkerWhereInput = {
   capabilities?: Prisma.JsonFilter<"Worker">
   status?: Prisma.EnumWorkerStatusFilter<"Worker"> | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFilter<"Worker"> | number
+  labels?: Prisma.StringNullableListFilter<"Worker">
   tokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   previousTokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
@@ -328,6 +332,7 @@ export type WorkerOrderByWithRelationInput = {
   capabilities?: Prisma.SortOrder
   status?: Prisma.SortOrder
   maxConcurrentBuilds?: Prisma.SortOrder
+  labels?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   previousTokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -354,6 +359,7 @@ export type WorkerWhereUniqueInput = Prisma.AtLeast<{
   capabilities?: Prisma.JsonFilter<"Worker">
   status?: Prisma.EnumWorkerStatusFilter<"Worker"> | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFilter<"Worker"> | number
+  labels?: Prisma.StringNullableListFilter<"Worker">
   tokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   previousTokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
@@ -377,6 +383,7 @@ export type WorkerOrderByWithAggregationInput = {
   capabilities?: Prisma.SortOrder
   status?: Prisma.SortOrder
   maxConcurrentBuilds?: Prisma.SortOrder
+  labels?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   previousTokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -405,6 +412,7 @@ export type WorkerScalarWhereWithAggregatesInput = {
   capabilities?: Prisma.JsonWithAggregatesFilter<"Worker">
   status?: Prisma.EnumWorkerStatusWithAggregatesFilter<"Worker"> | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntWithAggregatesFilter<"Worker"> | number
+  labels?: Prisma.StringNullableListFilter<"Worker">
   tokenHash?: Prisma.StringNullableWithAggregatesFilter<"Worker"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Worker"> | Date | string | null
   previousTokenHash?: Prisma.StringNullableWithAggregatesFilter<"Worker"> | string | null
@@ -425,6 +433,7 @@ export type WorkerCreateInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -447,6 +456,7 @@ export type WorkerUncheckedCreateInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -469,6 +479,7 @@ export type WorkerUpdateInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -491,6 +502,7 @@ export type WorkerUncheckedUpdateInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -513,6 +525,7 @@ export type WorkerCreateManyInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -533,6 +546,7 @@ export type WorkerUpdateManyMutationInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -552,6 +566,7 @@ export type WorkerUncheckedUpdateManyInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -585,6 +600,7 @@ export type WorkerCountOrderByAggregateInput = {
   capabilities?: Prisma.SortOrder
   status?: Prisma.SortOrder
   maxConcurrentBuilds?: Prisma.SortOrder
+  labels?: Prisma.SortOrder
   tokenHash?: Prisma.SortOrder
   tokenExpiresAt?: Prisma.SortOrder
   previousTokenHash?: Prisma.SortOrder
@@ -683,6 +699,10 @@ export type WorkerCreateplatformsInput = {
   set: $Enums.Platform[]
 }
 
+export type WorkerCreatelabelsInput = {
+  set: string[]
+}
+
 export type WorkerUpdateplatformsInput = {
   set?: $Enums.Platform[]
   push?: $Enums.Platform | $Enums.Platform[]
@@ -690,6 +710,11 @@ export type WorkerUpdateplatformsInput = {
 
 export type EnumWorkerStatusFieldUpdateOperationsInput = {
   set?: $Enums.WorkerStatus
+}
+
+export type WorkerUpdatelabelsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type WorkerCreateNestedManyWithoutRegisteredByInput = {
@@ -755,6 +780,7 @@ export type WorkerCreateWithoutBuildsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -776,6 +802,7 @@ export type WorkerUncheckedCreateWithoutBuildsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -813,6 +840,7 @@ export type WorkerUpdateWithoutBuildsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -834,6 +862,7 @@ export type WorkerUncheckedUpdateWithoutBuildsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -855,6 +884,7 @@ export type WorkerCreateWithoutRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -876,6 +906,7 @@ export type WorkerUncheckedCreateWithoutRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -926,6 +957,7 @@ export type WorkerScalarWhereInput = {
   capabilities?: Prisma.JsonFilter<"Worker">
   status?: Prisma.EnumWorkerStatusFilter<"Worker"> | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFilter<"Worker"> | number
+  labels?: Prisma.StringNullableListFilter<"Worker">
   tokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
   tokenExpiresAt?: Prisma.DateTimeNullableFilter<"Worker"> | Date | string | null
   previousTokenHash?: Prisma.StringNullableFilter<"Worker"> | string | null
@@ -946,6 +978,7 @@ export type WorkerCreateWithoutDiagnosticsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -967,6 +1000,7 @@ export type WorkerUncheckedCreateWithoutDiagnosticsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -1004,6 +1038,7 @@ export type WorkerUpdateWithoutDiagnosticsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1025,6 +1060,7 @@ export type WorkerUncheckedUpdateWithoutDiagnosticsInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1046,6 +1082,7 @@ export type WorkerCreateManyRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: $Enums.WorkerStatus
   maxConcurrentBuilds?: number
+  labels?: Prisma.WorkerCreatelabelsInput | string[]
   tokenHash?: string | null
   tokenExpiresAt?: Date | string | null
   previousTokenHash?: string | null
@@ -1065,6 +1102,7 @@ export type WorkerUpdateWithoutRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1086,6 +1124,7 @@ export type WorkerUncheckedUpdateWithoutRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1107,6 +1146,7 @@ export type WorkerUncheckedUpdateManyWithoutRegisteredByInput = {
   capabilities?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   status?: Prisma.EnumWorkerStatusFieldUpdateOperationsInput | $Enums.WorkerStatus
   maxConcurrentBuilds?: Prisma.IntFieldUpdateOperationsInput | number
+  labels?: Prisma.WorkerUpdatelabelsInput | string[]
   tokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   tokenExpiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   previousTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
@@ -1166,6 +1206,7 @@ export type WorkerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   capabilities?: boolean
   status?: boolean
   maxConcurrentBuilds?: boolean
+  labels?: boolean
   tokenHash?: boolean
   tokenExpiresAt?: boolean
   previousTokenHash?: boolean
@@ -1190,6 +1231,7 @@ export type WorkerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   capabilities?: boolean
   status?: boolean
   maxConcurrentBuilds?: boolean
+  labels?: boolean
   tokenHash?: boolean
   tokenExpiresAt?: boolean
   previousTokenHash?: boolean
@@ -1211,6 +1253,7 @@ export type WorkerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   capabilities?: boolean
   status?: boolean
   maxConcurrentBuilds?: boolean
+  labels?: boolean
   tokenHash?: boolean
   tokenExpiresAt?: boolean
   previousTokenHash?: boolean
@@ -1232,6 +1275,7 @@ export type WorkerSelectScalar = {
   capabilities?: boolean
   status?: boolean
   maxConcurrentBuilds?: boolean
+  labels?: boolean
   tokenHash?: boolean
   tokenExpiresAt?: boolean
   previousTokenHash?: boolean
@@ -1245,7 +1289,7 @@ export type WorkerSelectScalar = {
   registeredById?: boolean
 }
 
-export type WorkerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "platforms" | "capabilities" | "status" | "maxConcurrentBuilds" | "tokenHash" | "tokenExpiresAt" | "previousTokenHash" | "previousTokenValidUntil" | "lastSeenAt" | "buildsCompleted" | "buildsFailed" | "activeBuilds" | "registeredAt" | "revokedAt" | "registeredById", ExtArgs["result"]["worker"]>
+export type WorkerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "platforms" | "capabilities" | "status" | "maxConcurrentBuilds" | "labels" | "tokenHash" | "tokenExpiresAt" | "previousTokenHash" | "previousTokenValidUntil" | "lastSeenAt" | "buildsCompleted" | "buildsFailed" | "activeBuilds" | "registeredAt" | "revokedAt" | "registeredById", ExtArgs["result"]["worker"]>
 export type WorkerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   registeredBy?: boolean | Prisma.Worker$registeredByArgs<ExtArgs>
   builds?: boolean | Prisma.Worker$buildsArgs<ExtArgs>
@@ -1273,6 +1317,10 @@ export type $WorkerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     capabilities: runtime.JsonValue
     status: $Enums.WorkerStatus
     maxConcurrentBuilds: number
+    /**
+     * What it offers to builds' required labels, e.g. `xcode=16.2` (migration 0011).
+     */
+    labels: string[]
     tokenHash: string | null
     tokenExpiresAt: Date | null
     previousTokenHash: string | null
@@ -1719,6 +1767,7 @@ export interface WorkerFieldRefs {
   readonly capabilities: Prisma.FieldRef<"Worker", 'Json'>
   readonly status: Prisma.FieldRef<"Worker", 'WorkerStatus'>
   readonly maxConcurrentBuilds: Prisma.FieldRef<"Worker", 'Int'>
+  readonly labels: Prisma.FieldRef<"Worker", 'String[]'>
   readonly tokenHash: Prisma.FieldRef<"Worker", 'String'>
   readonly tokenExpiresAt: Prisma.FieldRef<"Worker", 'DateTime'>
   readonly previousTokenHash: Prisma.FieldRef<"Worker", 'String'>
