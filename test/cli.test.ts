@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendBuildLogs,
@@ -20,12 +19,11 @@ import {
   sha256,
   useServer,
 } from './helpers/flows.ts';
+import { AGENT_BUNDLE } from './helpers/agentBundle.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
 
 // The CLI as users run it: the bundled file, as real processes, against a real server; builds are
 // run by driving the worker protocol from the test.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const bundle = path.join(root, 'worker', 'dist', 'free-agent.mjs');
 // Rescue passes every second, so a build past its timeoutSeconds fails within the test.
 const { server } = useServer({ FREE_AGENT_RESCUE_INTERVAL_SECONDS: '1' });
 let tempDir: string;
@@ -52,7 +50,7 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** Runs `node free-agent.mjs …args` to its end. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [bundle, ...args], { env: cliEnv(env), cwd: tempDir }, (error, stdout, stderr) => {
+    execFile(process.execPath, [AGENT_BUNDLE, ...args], { env: cliEnv(env), cwd: tempDir }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
@@ -60,7 +58,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliRun> 
 
 /** Starts the CLI in the background; `submitted()` resolves with the build id it prints on stderr. */
 function cliInBackground(args: string[]) {
-  const child = spawn(process.execPath, [bundle, ...args], { env: cliEnv(), cwd: tempDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AGENT_BUNDLE, ...args], { env: cliEnv(), cwd: tempDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -82,7 +80,6 @@ async function sourceArchive(): Promise<string> {
 
 beforeAll(async () => {
   tempDir = await mkdtemp(path.join(os.tmpdir(), 'free-agent-cli-'));
-  execFileSync('pnpm', ['--filter', '@free-agent/worker', 'build'], { cwd: root, stdio: 'ignore' });
   submitterKey = (await createApiKey(server, 'SUBMITTER', 'cli')).secret;
   workerKey = (await createApiKey(server, 'WORKER', 'cli worker')).secret;
 });

@@ -335,6 +335,50 @@ export function readWorker(server: TestServer, token: string, workerId: string, 
   return graphql(server.graphqlUrl, `query ($id: ID!) { worker(id: $id) { ${selection} } }`, { id: workerId }, token);
 }
 
+/** Every stored line of one attempt's log (the latest by default), in seq order, paging through it. */
+export async function storedLog(
+  server: TestServer,
+  token: string,
+  buildId: string,
+  attempt?: number,
+): Promise<{ seq: number; level: string; message: string }[]> {
+  const lines: { seq: number; level: string; message: string }[] = [];
+  for (let after: string | null = null; ;) {
+    const page = expectData(
+      await graphql<{
+        buildLogs: {
+          edges: { node: { seq: number; level: string; message: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      }>(
+        server.graphqlUrl,
+        `
+          query ($buildId: ID!, $attempt: Int, $after: String) {
+            buildLogs(buildId: $buildId, attempt: $attempt, first: 300, after: $after) {
+              edges {
+                node {
+                  seq
+                  level
+                  message
+                }
+              }
+              pageInfo {
+                hasNextPage
+                endCursor
+              }
+            }
+          }
+        `,
+        { buildId, attempt, after },
+        token,
+      ),
+    ).buildLogs;
+    lines.push(...page.edges.map((edge) => edge.node));
+    if (!page.pageInfo.hasNextPage) return lines;
+    after = page.pageInfo.endCursor;
+  }
+}
+
 export async function buildStatus(server: TestServer, buildId: string): Promise<string> {
   return expectData(await readBuild(server, server.adminKey, buildId, 'status')).build.status;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../server/src/db/migrate.ts';
+import { buildAgentBundle } from './agentBundle.ts';
 import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from './postgresCluster.ts';
 
 declare module 'vitest' {
@@ -22,6 +23,7 @@ const silentLogger = { info() {}, warn() {}, debug() {}, error() {}, trace() {},
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = randomBytes(4).toString('hex');
+  buildAgentBundle();
   const startedAt = Date.now();
   await removeAbandonedTempDirs();
   let cluster: TestCluster | undefined;

@@ -8,7 +8,14 @@ import { registerDownload } from './commands/download.ts';
 import { registerLogs } from './commands/logs.ts';
 import { registerSubmit } from './commands/submit.ts';
 import { registerView } from './commands/view.ts';
+import { registerWorker } from './commands/worker.ts';
 import { registerWorkers } from './commands/workers.ts';
+
+// `free-agent builds | head`: a reader that stops early is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 const program = new Command('free-agent')
   .description('Free Agent: run builds on this machine (`worker`), or submit and follow them')
@@ -20,6 +27,7 @@ const program = new Command('free-agent')
   // Commander's usage errors are thrown (not process.exit) so they exit with 2 below; subcommands inherit it.
   .exitOverride();
 
+registerWorker(program);
 registerSubmit(program);
 registerBuilds(program);
 registerView(program);

@@ -54,7 +54,9 @@ export function httpClient(serverUrl: string, credential: () => string): Graphql
           body: JSON.stringify({ query, variables }),
         });
       } catch (error) {
-        throw new ConnectionError(`Cannot reach ${serverUrl}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`);
+        throw new ConnectionError(
+          `Cannot reach ${serverUrl}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`,
+        );
       }
       let result: GraphqlResult;
       try {
@@ -117,7 +119,11 @@ export function overSocket(client: Client): GraphqlClient {
             error: (error) => {
               if (Array.isArray(error)) return reject(dataOfErrors(error as GraphqlResult['errors']));
               const close = error as { code?: number; reason?: string; message?: string };
-              reject(new ConnectionError(`The socket closed (${close.code ?? close.message ?? 'error'}${close.reason ? ` ${close.reason}` : ''})`));
+              reject(
+                new ConnectionError(
+                  `The socket closed (${close.code ?? close.message ?? 'error'}${close.reason ? ` ${close.reason}` : ''})`,
+                ),
+              );
             },
             complete: () => {
               try {

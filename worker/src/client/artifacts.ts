@@ -38,28 +38,44 @@ function counting(onProgress: ProgressListener | undefined, hash?: ReturnType<ty
  * Resolves with the server's receipt `{ id, size, sha256 }`; rejects with TransferError (the route
  * refused it) or ConnectionError.
  */
-export async function uploadFile(url: string, file: string, onProgress?: ProgressListener): Promise<{ id: string; size: number; sha256: string }> {
+export async function uploadFile(
+  url: string,
+  file: string,
+  onProgress?: ProgressListener,
+): Promise<{ id: string; size: number; sha256: string }> {
   const { size } = await stat(file);
   const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const request = transport.request(url, { method: 'PUT', headers: { 'content-length': size, 'content-type': 'application/octet-stream' } }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', (error) => reject(new ConnectionError(`The upload's answer broke off: ${error.message}`)));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: { id?: string; size?: number; sha256?: string; error?: { code?: string; message?: string } } = {};
-        try {
-          body = JSON.parse(text);
-        } catch {
-          // Not ours (a proxy's page): reported by status below.
-        }
-        if (response.statusCode === 200 && body.id) return resolve(body as { id: string; size: number; sha256: string });
-        reject(new TransferError(response.statusCode ?? 0, body.error?.code ?? 'UNKNOWN', body.error?.message ?? `HTTP ${response.statusCode}`));
-      });
-    });
+    const request = transport.request(
+      url,
+      { method: 'PUT', headers: { 'content-length': size, 'content-type': 'application/octet-stream' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => reject(new ConnectionError(`The upload's answer broke off: ${error.message}`)));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: { id?: string; size?: number; sha256?: string; error?: { code?: string; message?: string } } = {};
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // Not ours (a proxy's page): reported by status below.
+          }
+          if (response.statusCode === 200 && body.id) return resolve(body as { id: string; size: number; sha256: string });
+          reject(
+            new TransferError(
+              response.statusCode ?? 0,
+              body.error?.code ?? 'UNKNOWN',
+              body.error?.message ?? `HTTP ${response.statusCode}`,
+            ),
+          );
+        });
+      },
+    );
     request.on('error', (error) => reject(new ConnectionError(`Upload failed: ${error.message}`)));
-    pipeline(createReadStream(file), counting(onProgress), request).catch((error: Error) => reject(new ConnectionError(`Upload failed: ${error.message}`)));
+    pipeline(createReadStream(file), counting(onProgress), request).catch((error: Error) =>
+      reject(new ConnectionError(`Upload failed: ${error.message}`)),
+    );
   });
 }
 

@@ -38,7 +38,8 @@ export function readConfigFile(file: string | undefined, env: NodeJS.ProcessEnv 
   } catch (error) {
     throw new UsageError(`The config file ${chosen} is not valid JSON: ${(error as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`The config file ${chosen} must hold a JSON object`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`The config file ${chosen} must hold a JSON object`);
   return parsed as Record<string, unknown>;
 }
 
@@ -62,7 +63,8 @@ export function connectionSettings(
   } catch {
     throw new UsageError(`The server URL "${serverUrl}" is not a URL (e.g. http://localhost:4000)`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`The server URL "${serverUrl}" must be http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`The server URL "${serverUrl}" must be http:// or https://`);
   return { serverUrl: url.origin + url.pathname.replace(/\/(graphql)?\/?$/, ''), key };
 }
 

@@ -1,0 +1,339 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, backoffMs, ConnectionError, type GraphqlClient } from '../client/api.ts';
+import { downloadFile, TransferError, uploadFile } from '../client/artifacts.ts';
+import { ArchiveError, unpackArchive } from './archive.ts';
+import { createBuildLog, type BuildLog } from './buildLog.ts';
+import { spawnInGroup, type ExitStatus, type GroupProcess } from './processGroup.ts';
+import type { WorkerSession } from './session.ts';
+
+/** The fields of a claimed build the agent works with (CLAIMED_BUILD_FIELDS). */
+export interface ClaimedBuild {
+  id: string;
+  attempt: number;
+  platform: 'IOS' | 'ANDROID';
+  metadata: Record<string, unknown>;
+  sourceUrl: string;
+  sourceSha256: string;
+  certsUrl: string | null;
+  heartbeatTimeoutSeconds: number;
+}
+
+/** The selection of claimBuild's answer that makes a ClaimedBuild. */
+export const CLAIMED_BUILD_FIELDS = 'id attempt platform metadata sourceUrl sourceSha256 certsUrl heartbeatTimeoutSeconds';
+
+/** How a run ended, from the agent's side. */
+export type BuildOutcome = 'completed' | 'failed' | 'cancelled' | 'handed back' | 'lost';
+
+export interface BuildRunSettings {
+  session: WorkerSession;
+  /** The build command, run by /bin/sh -c in the unpacked source. */
+  command: string;
+  /** Where build directories are made. */
+  workDir: string;
+  keepWorkDir: boolean;
+  /** SIGTERM → SIGKILL delay for the build's process group (ms). */
+  cancelGraceMs: number;
+  /** Values redacted from the log. */
+  secrets: string[];
+  /** The environment the build command inherits (the agent's, without its key). */
+  baseEnv: NodeJS.ProcessEnv;
+  /** The agent's own output. */
+  print(message: string): void;
+}
+
+/** Lines of the log's tail quoted in a failure message. */
+const FAILURE_TAIL_LINES = 20;
+/** failBuild's message bound (server: 10,000 characters). */
+const MAX_FAILURE_MESSAGE = 10_000;
+/** Codes after which a report (complete, fail) is worth repeating: the server or network comes back. */
+const RETRYABLE_CODES = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
+/** How long a finished build's report is retried while the server is unreachable (ms). */
+const REPORT_RETRY_MS = 15 * 60_000;
+/** Progress markers closer together than this share one heartbeat (ms). */
+const PROGRESS_BEAT_MS = 1000;
+
+const HEARTBEAT = `mutation ($buildId: ID, $progress: Int) { heartbeat(buildId: $buildId, progress: $progress) { cancelRequested accessToken expiresAt } }`;
+
+/** A build failed before or while its command ran; the message is the failure's first line. */
+class BuildFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * One claimed build on this machine: heartbeats (which start it and keep its token fresh), its
+ * inputs downloaded, checked and unpacked into a fresh directory, the build command in its own
+ * process group with its log streamed, and the outcome reported (result uploaded and
+ * completeBuild, or failBuild). `cancel()` and `handBack()` stop it from outside.
+ */
+export class BuildRun {
+  readonly #settings: BuildRunSettings;
+  readonly #api: GraphqlClient;
+  readonly #dir: string;
+  readonly #log: BuildLog;
+  #process: GroupProcess | undefined;
+  #stopReason: 'cancelled' | 'handed back' | 'lost' | undefined;
+  #progress: number | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  #lastBeatAt = 0;
+  #finished = false;
+
+  constructor(
+    readonly build: ClaimedBuild,
+    settings: BuildRunSettings,
+  ) {
+    this.#settings = settings;
+    this.#api = settings.session.api;
+    this.#dir = path.join(settings.workDir, 'builds', `${build.id}-${build.attempt}`);
+    this.#log = createBuildLog({
+      secrets: settings.secrets,
+      send: async (firstSeq, lines) =>
+        (
+          await this.#api.request<{ appendBuildLogs: { nextSeq: number; accepted: number; truncated: boolean } }>(
+            `mutation ($buildId: ID!, $attempt: Int, $firstSeq: Int!, $lines: [BuildLogInput!]!) {
+              appendBuildLogs(buildId: $buildId, attempt: $attempt, firstSeq: $firstSeq, lines: $lines) { nextSeq accepted truncated } }`,
+            { buildId: build.id, attempt: build.attempt, firstSeq, lines },
+          )
+        ).appendBuildLogs,
+      onProgress: (percent) => {
+        this.#progress = percent;
+        if (Date.now() - this.#lastBeatAt >= PROGRESS_BEAT_MS) void this.#beat();
+      },
+    });
+  }
+
+  /** Runs the build to its end and reports it; resolves with the outcome, never rejects. */
+  async run(): Promise<BuildOutcome> {
+    await this.#beat();
+    const outcome = await this.#runAndReport();
+    this.#finished = true;
+    clearTimeout(this.#heartbeatTimer);
+    if (!this.#settings.keepWorkDir) await rm(this.#dir, { recursive: true, force: true }).catch(() => undefined);
+    return outcome;
+  }
+
+  /** The build was cancelled on the server (or timed out): its process group is ended. */
+  cancel(): void {
+    this.#stop('cancelled');
+  }
+
+  /** The agent is shutting down: the build is stopped and left for unregisterWorker to hand back. */
+  handBack(): void {
+    this.#stop('handed back');
+  }
+
+  #stop(reason: 'cancelled' | 'handed back' | 'lost'): void {
+    if (this.#stopReason || this.#finished) return;
+    this.#stopReason = reason;
+    void this.#process?.terminate(this.#settings.cancelGraceMs);
+  }
+
+  async #runAndReport(): Promise<BuildOutcome> {
+    let failure: BuildFailure | undefined;
+    let result: string | undefined;
+    try {
+      const sourceDir = await this.#prepare();
+      result = await this.#execute(sourceDir);
+    } catch (error) {
+      failure =
+        error instanceof BuildFailure ? error : new BuildFailure(`The agent could not run the build: ${(error as Error).message}`, true);
+      if (!this.#stopReason) this.#log.append('ERROR', `free-agent: ${failure.message}`);
+    }
+    await this.#log.close();
+    if (this.#stopReason) return this.#stopReason;
+    try {
+      if (failure || !result) {
+        const message = failure?.message ?? 'The build ended without a result';
+        await this.#report(() => this.#fail(message, failure?.retryable ?? false));
+        this.#settings.print(`build ${this.build.id} failed: ${message}`);
+        return 'failed';
+      }
+      await this.#report(() => this.#complete(result));
+      this.#settings.print(`build ${this.build.id} completed`);
+      return 'completed';
+    } catch (error) {
+      this.#settings.print(`build ${this.build.id} could not be reported: ${(error as Error).message}`);
+      return 'lost';
+    }
+  }
+
+  /** A fresh build directory with the source unpacked (and the certificates beside it); returns the source directory. */
+  async #prepare(): Promise<string> {
+    await rm(this.#dir, { recursive: true, force: true });
+    const sourceDir = path.join(this.#dir, 'source');
+    await mkdir(sourceDir, { recursive: true, mode: 0o700 });
+    const archive = path.join(this.#dir, 'source.archive');
+    this.#log.append('DEBUG', `free-agent: downloading the source (sha256 ${this.build.sourceSha256})`);
+    await this.#download(this.build.sourceUrl, archive, this.build.sourceSha256);
+    this.#throwIfStopped();
+    try {
+      const unpacked = await unpackArchive(archive, sourceDir);
+      this.#log.append('DEBUG', `free-agent: unpacked ${unpacked.entries} entries (${unpacked.bytes} bytes)`);
+    } catch (error) {
+      if (error instanceof ArchiveError) throw new BuildFailure(`The source archive was refused: ${error.message}`);
+      throw error;
+    } finally {
+      await rm(archive, { force: true });
+    }
+    if (this.build.certsUrl) {
+      await mkdir(path.join(this.#dir, 'certs'), { mode: 0o700 });
+      await this.#download(this.build.certsUrl, this.#certsPath());
+    }
+    this.#throwIfStopped();
+    return sourceDir;
+  }
+
+  #certsPath(): string {
+    return path.join(this.#dir, 'certs', 'certs');
+  }
+
+  #resultPath(): string {
+    return path.join(this.#dir, 'result', `${this.build.id}.${this.build.platform === 'IOS' ? 'ipa' : 'apk'}`);
+  }
+
+  /** Downloads with a few retries; a checksum mismatch every time fails the build as retryable. */
+  async #download(url: string, file: string, expectedSha256?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await downloadFile(url, file, { expectedSha256 });
+        return;
+      } catch (error) {
+        const retryable = error instanceof ConnectionError || (error instanceof TransferError && error.code === 'CHECKSUM_MISMATCH');
+        if (!retryable || attempt >= 3) throw new BuildFailure(`Downloading the build's input failed: ${(error as Error).message}`, true);
+        await sleep(Math.max(200, backoffMs(attempt)));
+      }
+    }
+  }
+
+  #throwIfStopped(): void {
+    if (this.#stopReason) throw new BuildFailure(`The build was ${this.#stopReason}`);
+  }
+
+  /** Runs the command; resolves with the result's path, or throws BuildFailure saying why not. */
+  async #execute(sourceDir: string): Promise<string> {
+    const result = this.#resultPath();
+    await mkdir(path.dirname(result), { recursive: true });
+    this.#log.append('DEBUG', `free-agent: running ${this.#settings.command}`);
+    const group = spawnInGroup(this.#settings.command, { cwd: sourceDir, env: this.#environment(sourceDir, result) });
+    this.#process = group;
+    if (this.#stopReason) void group.terminate(this.#settings.cancelGraceMs);
+    const logged = Promise.all([pipeline(group.child.stdout!, this.#log.stdout), pipeline(group.child.stderr!, this.#log.stderr)]);
+    const status = await group.exited;
+    // Whatever the command left running goes with it: a build leaves nothing behind.
+    await group.terminate(this.#settings.cancelGraceMs);
+    await logged.catch(() => undefined);
+    if (this.#stopReason) throw new BuildFailure(`The build was ${this.#stopReason}`);
+    if (status.code !== 0) throw new BuildFailure(exitReason(status));
+    const size = await stat(result).then(
+      (found) => (found.isFile() ? found.size : undefined),
+      () => undefined,
+    );
+    if (size === undefined) throw new BuildFailure('The build command exited 0 but wrote no result at FREE_AGENT_RESULT');
+    return result;
+  }
+
+  /** The command's environment: the agent's, and the build's inputs (docs/worker.md). */
+  #environment(sourceDir: string, result: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      ...this.#settings.baseEnv,
+      FREE_AGENT_BUILD_ID: this.build.id,
+      FREE_AGENT_PLATFORM: this.build.platform,
+      FREE_AGENT_ATTEMPT: String(this.build.attempt),
+      FREE_AGENT_SOURCE_DIR: sourceDir,
+      FREE_AGENT_RESULT: result,
+    };
+    if (this.build.certsUrl) env.FREE_AGENT_CERTS = this.#certsPath();
+    for (const [key, value] of Object.entries(this.build.metadata ?? {})) {
+      env[`FREE_AGENT_META_${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    return env;
+  }
+
+  async #complete(result: string): Promise<void> {
+    const { size } = await stat(result);
+    const { createUpload } = await this.#api.request<{ createUpload: { id: string; url: string } }>(
+      `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url } }`,
+      { input: { kind: 'RESULT', buildId: this.build.id, filename: path.basename(result), size } },
+    );
+    await uploadFile(createUpload.url, result);
+    await this.#api.request(
+      `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { id } }`,
+      {
+        buildId: this.build.id,
+        resultUploadId: createUpload.id,
+      },
+    );
+  }
+
+  async #fail(reason: string, retryable: boolean): Promise<void> {
+    const tail = this.#log.lastLines(FAILURE_TAIL_LINES).join('\n');
+    const message = tail ? `${reason}\n\nLast lines of the log:\n${tail}` : reason;
+    await this.#api.request(
+      `mutation ($buildId: ID!, $message: String!, $retryable: Boolean) { failBuild(buildId: $buildId, message: $message, retryable: $retryable) { id } }`,
+      {
+        buildId: this.build.id,
+        message: message.length > MAX_FAILURE_MESSAGE ? `${message.slice(0, MAX_FAILURE_MESSAGE - 1)}…` : message,
+        retryable,
+      },
+    );
+  }
+
+  /**
+   * Repeats a report while the server is unreachable or unavailable (heartbeats keep the build
+   * ours meanwhile), up to REPORT_RETRY_MS; throws what the server refused it with.
+   */
+  async #report(send: () => Promise<void>): Promise<void> {
+    const until = Date.now() + REPORT_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const retryable =
+          error instanceof ConnectionError ||
+          (error instanceof ApiError && RETRYABLE_CODES.has(error.code)) ||
+          error instanceof TransferError;
+        if (!retryable || Date.now() > until || this.#stopReason) throw error;
+        await sleep(Math.max(200, backoffMs(attempt)));
+      }
+    }
+  }
+
+  /**
+   * One heartbeat for the build (the first starts it), then the next one scheduled: often enough
+   * for the build's heartbeat timeout and for the token's rotation (its last third of life).
+   */
+  async #beat(): Promise<void> {
+    clearTimeout(this.#heartbeatTimer);
+    if (this.#finished) return;
+    this.#lastBeatAt = Date.now();
+    try {
+      const { heartbeat } = await this.#api.request<{
+        heartbeat: { cancelRequested: boolean; accessToken: string | null; expiresAt: string | null };
+      }>(HEARTBEAT, { buildId: this.build.id, progress: this.#progress ?? null });
+      if (heartbeat.accessToken && heartbeat.expiresAt)
+        await this.#settings.session.acceptToken(heartbeat.accessToken, heartbeat.expiresAt);
+      if (heartbeat.cancelRequested) this.cancel();
+    } catch (error) {
+      // The build is no longer ours (rescued while we were cut off, or revoked): stop working on it.
+      if (error instanceof ApiError && ['FORBIDDEN', 'CONFLICT', 'NOT_FOUND'].includes(error.code)) this.#stop('lost');
+    }
+    if (this.#finished) return;
+    const interval = Math.max(
+      200,
+      Math.min((this.build.heartbeatTimeoutSeconds * 1000) / 4, this.#settings.session.tokenLifeMs / 6, 30_000),
+    );
+    this.#heartbeatTimer = setTimeout(() => void this.#beat(), interval);
+  }
+}
+
+/** "The build command exited with code 3" / "… was killed by SIGKILL". */
+export function exitReason(status: ExitStatus): string {
+  return status.signal ? `The build command was killed by ${status.signal}` : `The build command exited with code ${status.code}`;
+}
