@@ -335,22 +335,15 @@ export function readWorker(server: TestServer, token: string, workerId: string, 
   return graphql(server.graphqlUrl, `query ($id: ID!) { worker(id: $id) { ${selection} } }`, { id: workerId }, token);
 }
 
+type StoredLine = { seq: number; level: string; message: string };
+type LogPage = { edges: { node: StoredLine }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
 /** Every stored line of one attempt's log (the latest by default), in seq order, paging through it. */
-export async function storedLog(
-  server: TestServer,
-  token: string,
-  buildId: string,
-  attempt?: number,
-): Promise<{ seq: number; level: string; message: string }[]> {
-  const lines: { seq: number; level: string; message: string }[] = [];
+export async function storedLog(server: TestServer, token: string, buildId: string, attempt?: number): Promise<StoredLine[]> {
+  const lines: StoredLine[] = [];
   for (let after: string | null = null; ;) {
-    const page = expectData(
-      await graphql<{
-        buildLogs: {
-          edges: { node: { seq: number; level: string; message: string } }[];
-          pageInfo: { hasNextPage: boolean; endCursor: string | null };
-        };
-      }>(
+    const page: LogPage = expectData(
+      await graphql<{ buildLogs: LogPage }>(
         server.graphqlUrl,
         `
           query ($buildId: ID!, $attempt: Int, $after: String) {
