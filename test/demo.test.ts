@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './helpers/database.ts';
+import { freePort, makeTempDir } from './helpers/postgresCluster.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const buildScript = path.join(root, 'examples', 'build.mjs');
@@ -96,4 +98,59 @@ describe('examples/build.mjs, run as the agent runs a build command', () => {
     expect(code).toBe(2);
     expect(output).toContain('FREE_AGENT_SOURCE_DIR is not set');
   });
+});
+
+describe('pnpm demo', () => {
+  it('starts the server and three agents, and every submitted build of the example app ends as flagged', async () => {
+    const database = await createTestDatabase();
+    const dataDir = await makeTempDir('free-agent-test-demo-');
+    try {
+      const port = await freePort();
+      const demo = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          path.join(root, 'scripts', 'demo.ts'),
+          '--port',
+          String(port),
+          '--interval',
+          '0.5',
+          '--builds',
+          '4',
+          '--exit-when-done',
+          '--skip-agent-build',
+        ],
+        {
+          cwd: root,
+          env: {
+            PATH: process.env.PATH ?? '',
+            HOME: dataDir,
+            DATABASE_URL: database.url,
+            FREE_AGENT_DATA_DIR: dataDir,
+            NO_COLOR: '1',
+            HELLO_APP_STAGE_PAUSE_MS: '100',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        },
+      );
+      let output = '';
+      demo.stdout.on('data', (chunk) => (output += chunk));
+      demo.stderr.on('data', (chunk) => (output += chunk));
+      const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
+      const timer = setTimeout(() => process.kill(-demo.pid!, 'SIGKILL'), 150_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code, output).toBe(0);
+      expect(output).toContain('4 builds submitted, 0 ended otherwise than expected');
+      // Build 4 is flagged: it failed, and the rest completed, on the agents serving their platforms.
+      expect(output).toMatch(/as expected: #4 android 1\.0\.4 \(flagged fail=1\) ended FAILED/);
+      expect(output.match(/ended COMPLETED/g)).toHaveLength(3);
+      for (const agent of ['ios', 'android', 'both']) expect(output).toMatch(new RegExp(`agent ${agent} *│ .*exited \\(stopped\\)`));
+    } finally {
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { lostConnection } from './sql.ts';
 
 export const migrationsDir = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
@@ -39,7 +40,7 @@ export async function migrate(databaseUrl: string, log: Logger): Promise<string[
   const client = new pg.Client({ connectionString: databaseUrl });
   // A connection lost mid-migration rejects the statement running, which fails the start with its
   // message; the 'error' event that follows must not end the process first.
-  client.on('error', (error) => log.warn({ err: error }, 'the migration connection was lost'));
+  client.on('error', (error) => log.warn(lostConnection(error), 'the migration connection was lost'));
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

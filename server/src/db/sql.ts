@@ -104,8 +104,13 @@ class Connection implements SqlClient {
  * pool drops the connection and opens a new one on demand.
  */
 function handleConnectionErrors(pool: pg.Pool, log: Logger | undefined): void {
-  pool.on('error', (error) => log?.warn({ err: error }, 'an idle database connection was lost'));
-  pool.on('connect', (client) => client.on('error', (error) => log?.debug({ err: error }, 'a database connection was lost')));
+  pool.on('error', (error) => log?.warn(lostConnection(error), 'an idle database connection was lost'));
+  pool.on('connect', (client) => client.on('error', (error) => log?.debug(lostConnection(error), 'a database connection was lost')));
+}
+
+/** What a log line says of a lost connection: its SQLSTATE or errno and message (pg-pool attaches the whole client to the error). */
+export function lostConnection(error: Error & { code?: string }): { code?: string; reason: string } {
+  return { code: error.code, reason: error.message };
 }
 
 const DEADLOCK_DETECTED = '40P01';

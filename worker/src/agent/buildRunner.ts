@@ -2,6 +2,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { ApiError, backoffMs, ConnectionError, type GraphqlClient } from '../client/api.ts';
 import { downloadFile, TransferError, uploadFile } from '../client/artifacts.ts';
 import { ArchiveError, unpackArchive } from './archive.ts';
@@ -273,7 +274,7 @@ export class BuildRun {
   }
 
   async #fail(reason: string, retryable: boolean): Promise<void> {
-    const tail = this.#log.lastLines(FAILURE_TAIL_LINES).join('\n');
+    const tail = plainText(this.#log.lastLines(FAILURE_TAIL_LINES).join('\n'));
     const message = tail ? `${reason}\n\nLast lines of the log:\n${tail}` : reason;
     await this.#api.request(
       `mutation ($buildId: ID!, $message: String!, $retryable: Boolean) { failBuild(buildId: $buildId, message: $message, retryable: $retryable) { id } }`,
@@ -331,6 +332,16 @@ export class BuildRun {
     );
     this.#heartbeatTimer = setTimeout(() => void this.#beat(), interval);
   }
+}
+
+/**
+ * Log text as the failure message may hold it: without ANSI escape sequences (colours, cursor
+ * moves) and with other control characters but tab and line feed as U+FFFD (the server's rule
+ * for messages, server/src/queue/validate.ts).
+ */
+export function plainText(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return stripVTControlCharacters(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '\ufffd');
 }
 
 /** "The build command exited with code 3" / "… was killed by SIGKILL". */
