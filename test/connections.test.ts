@@ -175,3 +175,24 @@ describe.each(connections.map((connection) => [connection.name, connection] as c
     }
   });
 });
+
+describe('the cost limit', () => {
+  // Each connection's largest page, its size written in the document (the cost limit multiplies by
+  // a literal first/last), with the fields a console or CLI shows, is within the limit.
+  const fullPages = [
+    `builds(first: 100) { edges { node { id status platform priority attempt progress submittedAt startedAt finishedAt metadata
+      requiredLabels eligibleWorkers worker { id name } submittedBy { name } } } pageInfo { hasNextPage endCursor } }`,
+    `workers(first: 100) { edges { node { id name status platforms labels maxConcurrentBuilds lastSeenAt buildsCompleted buildsFailed
+      currentBuilds { id } } } pageInfo { hasNextPage endCursor } }`,
+    `buildLogs(buildId: "BUILD", first: 1000) { edges { cursor node { seq attempt level message at } } pageInfo { hasNextPage endCursor } }`,
+  ];
+
+  it.each(fullPages)('lets a full page through: %s', async (selection) => {
+    expectData(await graphql(server.graphqlUrl, `{ ${selection.replace('BUILD', buildId)} }`, {}, admin));
+  });
+
+  it('refuses a document asking for several full pages at once', async () => {
+    const pages = Array.from({ length: 3 }, (_, index) => `page${index}: ${fullPages[2]!.replace('BUILD', buildId)}`).join(' ');
+    expectCode(await graphql(server.graphqlUrl, `{ ${pages} }`, {}, admin), 'BAD_USER_INPUT');
+  });
+});

@@ -143,7 +143,7 @@ describe('one bad operation on a socket', () => {
         name: 'cost limit',
         token: submitter,
         payload: {
-          query: `{ ${Array.from({ length: 30 }, (_, index) => `a${index}: builds(first: 1) { edges { node { ${nested('retryOf', 10, 'id worker { id }')} } } }`).join(' ')} }`,
+          query: `{ ${Array.from({ length: 3 }, (_, index) => `a${index}: builds(first: 100) { edges { node { ${nested('retryOf', 6, 'id worker { id name }')} } } }`).join(' ')} }`,
         },
         code: 'BAD_USER_INPUT',
       },

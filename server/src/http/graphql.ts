@@ -14,8 +14,10 @@ import { useMutationRateLimit, TokenBuckets } from './mutationRateLimit.ts';
 import { currentRequestId } from './requestContext.ts';
 import { sendError } from './respond.ts';
 
-// Tuned to the console's deepest real query (builds → edges → node → events) with room to spare.
-const LIMITS = { depth: 12, cost: 10_000, aliases: 30, tokens: 5_000, directives: 20 };
+// Depth: the console's deepest real query (builds → edges → node → events) with room to spare.
+// Cost (graphql-armor multiplies by a literal first/last): the largest page of each connection
+// with every field a reader shows fits (a 1000-line log page is ~34,000), two full log pages do not.
+const LIMITS = { depth: 12, cost: 60_000, aliases: 30, tokens: 5_000, directives: 20 };
 
 const GRAPHIQL_QUERY = `# Put your key in the Headers tab: {"Authorization": "Bearer <your key>"}
 query Queue {
