@@ -81,7 +81,8 @@ export async function uploadFile(
 
 /**
  * GETs a signed download URL into `file` (created or replaced), streaming it, and checks its
- * sha256 when `expectedSha256` is given. Resolves with its size and sha256 (hex); rejects with
+ * sha256 against `expectedSha256`, else against the server's `x-checksum-sha256` header (the
+ * digest of the bytes as uploaded). Resolves with its size and sha256 (hex); rejects with
  * TransferError (refused, or a checksum mismatch: code CHECKSUM_MISMATCH, and the file is removed)
  * or ConnectionError.
  */
@@ -116,9 +117,10 @@ export async function downloadFile(
     throw new ConnectionError(`Download failed: ${(error as Error).message}`);
   }
   const sha256 = hash.digest('hex');
-  if (options.expectedSha256 && sha256 !== options.expectedSha256.toLowerCase()) {
+  const expected = options.expectedSha256 ?? response.headers.get('x-checksum-sha256');
+  if (expected && sha256 !== expected.toLowerCase()) {
     await rm(file, { force: true });
-    throw new TransferError(0, 'CHECKSUM_MISMATCH', `The download's sha256 is ${sha256}, expected ${options.expectedSha256}`);
+    throw new TransferError(0, 'CHECKSUM_MISMATCH', `The download's sha256 is ${sha256}, expected ${expected}`);
   }
   return { size, sha256 };
 }
