@@ -42,6 +42,8 @@ export interface AgentOptions {
 const WIND_DOWN_MS = 15_000;
 /** Bound on the final unregisterWorker while the server is unreachable (ms). */
 const UNREGISTER_MS = 10_000;
+/** Bound on closing the socket at exit (ms). */
+const DISPOSE_MS = 2_000;
 
 /**
  * The agent: registers, claims builds when woken by `jobAvailable` (and on a jittered timer, and
@@ -414,7 +416,9 @@ export class Agent {
     }
     const socket = this.#socket;
     this.#socket = undefined;
-    await socket?.dispose();
+    // dispose() awaits the pending connection attempt (maybe a reconnect backoff away), which rejects
+    // with its CloseEvent when the server refused it (4403 once revoked) or is gone: the agent does not wait for it.
+    await Promise.race([Promise.resolve(socket?.dispose()).catch(() => undefined), sleep(DISPOSE_MS)]);
     this.#exit(this.#exitCode, this.#revoked ? 'revoked' : 'stopped');
   }
 
