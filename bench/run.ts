@@ -4,8 +4,8 @@
 // to bench/results/bench.json. A benchmark, not a test: it checks figures against the targets of
 // issue 4 and prints OK or MISS, but exits non-zero only when a scenario broke (an error).
 //
-// Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest, operations
-// (default: all).
+// Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest, operations,
+// agent (the bundled free-agent worker: log throughput, log latency, idle cost) (default: all).
 // --quick (or BENCH_QUICK=1) runs a smaller version of each for a smoke check (~1–2 minutes).
 // --profile (or BENCH_PROFILE=1) CPU-profiles every server through its inspector, writes the
 // profiles to bench/results/profiles/ and prints their top self-time functions (figures are then
@@ -20,6 +20,7 @@ import type { AnchorKey, BenchContext, ScenarioResult, TableRow, TargetCheck } f
 import { closeHttpAgent } from './lib/http.ts';
 import { loadAverage } from './lib/proc.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
+import { agentScenario } from './scenarios/agent.ts';
 import { anchorsScenario } from './scenarios/anchors.ts';
 import { claimsScenario } from './scenarios/claims.ts';
 import { dispatchScenario } from './scenarios/dispatch.ts';
@@ -40,6 +41,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> 
   herd: herdScenario,
   ingest: ingestScenario,
   operations: operationsScenario,
+  agent: agentScenario,
 };
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));

@@ -36,6 +36,8 @@ export interface AgentOptions {
   diagnosticsIntervalMs: number;
   /** More environment variables whose values are redacted from logs. */
   redactEnv: string[];
+  /** Bound on the bytes a source archive may unpack to (archive bombs stop there). */
+  maxUnpackedBytes: number;
 }
 
 /** After the builds were stopped, how long the agent waits for them to wind down before it exits anyway (ms). */
@@ -321,6 +323,7 @@ export class Agent {
       workDir: this.#options.workDir,
       keepWorkDir: this.#options.keepWorkDir,
       cancelGraceMs: this.#options.cancelGraceMs,
+      maxUnpackedBytes: this.#options.maxUnpackedBytes,
       secrets: [
         this.#options.key,
         ...secretValuesFromEnvironment(process.env),

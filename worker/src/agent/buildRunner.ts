@@ -37,6 +37,8 @@ export interface BuildRunSettings {
   keepWorkDir: boolean;
   /** SIGTERM → SIGKILL delay for the build's process group (ms). */
   cancelGraceMs: number;
+  /** Bound on the bytes the source may unpack to. */
+  maxUnpackedBytes: number;
   /** Values redacted from the log. */
   secrets: string[];
   /** The environment the build command inherits (the agent's, without its key). */
@@ -175,7 +177,7 @@ export class BuildRun {
     await this.#download(this.build.sourceUrl, archive, this.build.sourceSha256);
     this.#throwIfStopped();
     try {
-      const unpacked = await unpackArchive(archive, sourceDir);
+      const unpacked = await unpackArchive(archive, sourceDir, { maxBytes: this.#settings.maxUnpackedBytes });
       this.#log.append('DEBUG', `free-agent: unpacked ${unpacked.entries} entries (${unpacked.bytes} bytes)`);
     } catch (error) {
       if (error instanceof ArchiveError) throw new BuildFailure(`The source archive was refused: ${error.message}`);

@@ -26,6 +26,7 @@ interface WorkerFlags {
   healthHost?: string;
   diagnosticsInterval?: string;
   redactEnv?: string;
+  maxUnpackedMib?: string;
 }
 
 /** Options that may also come from the environment: flag name → variable. */
@@ -94,6 +95,7 @@ export function agentOptions(flags: WorkerFlags, env: NodeJS.ProcessEnv = proces
     healthHost: value('healthHost') ?? '127.0.0.1',
     diagnosticsIntervalMs: integer('diagnosticsInterval', 10, 86_400, 300) * 1000,
     redactEnv: list('redactEnv'),
+    maxUnpackedBytes: integer('maxUnpackedMib', 1, 16 * 1024 * 1024, 10 * 1024) * 1024 * 1024,
   };
 }
 
@@ -125,6 +127,7 @@ export function registerWorker(program: Command): void {
     .option('--health-port <port>', 'serve GET /health (connected/building/idle) on this port; 0 picks a free one')
     .option('--health-host <host>', "the health endpoint's address (default 127.0.0.1)")
     .option('--diagnostics-interval <seconds>', 'how often to report disk, OS, CPU, memory and toolchains (default 300)')
+    .option('--max-unpacked-mib <n>', 'a source archive may unpack to at most this many MiB (default 10240); bombs stop there')
     .option(
       '--redact-env <names>',
       'more environment variables whose values are redacted from logs (besides *_TOKEN, *_SECRET, *_PASSWORD, *_KEY)',
