@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { buildSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   appendBuildLogs,
@@ -29,10 +31,12 @@ const MAX_SOURCE_BYTES = 100_000;
 const { server, database } = useServer({ FREE_AGENT_MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES), FREE_AGENT_MAX_PENDING_BUILDS: '50' });
 let submitter: string;
 let workerKey: string;
+let viewer: string;
 
 beforeAll(async () => {
   submitter = (await createApiKey(server, 'SUBMITTER')).secret;
   workerKey = (await createApiKey(server, 'WORKER')).secret;
+  viewer = (await createApiKey(server, 'VIEWER')).secret;
 });
 
 /** Everything a refused call could have changed. */
@@ -149,6 +153,69 @@ describe('roles', () => {
         ),
       'FORBIDDEN',
     );
+    // Only ADMIN resumes a drained worker: not a SUBMITTER or WORKER key, not the worker itself.
+    expectData(
+      await graphql(server.graphqlUrl, 'mutation ($id: ID!) { drainWorker(id: $id) { id } }', { id: worker.workerId }, server.adminKey),
+    );
+    for (const token of [submitter, workerKey, worker.token, viewer])
+      await expectRefused(
+        () => graphql(server.graphqlUrl, 'mutation ($id: ID!) { resumeWorker(id: $id) { id } }', { id: worker.workerId }, token),
+        'FORBIDDEN',
+      );
+    // A VIEWER key's role is not one a SUBMITTER may hand out either.
+    await expectRefused(
+      () => graphql(server.graphqlUrl, 'mutation { createApiKey(name: "v", role: VIEWER) { secret } }', {}, submitter),
+      'FORBIDDEN',
+    );
+  });
+
+  it('refuses every mutation to a VIEWER key (FORBIDDEN) and changes nothing', async () => {
+    const worker = await registerWorker(server, workerKey, { name: 'viewed' });
+    const build = await submitBuild(server, submitter);
+    const source = await upload(server, submitter, 'SOURCE', Buffer.from('viewed source'));
+    const keyId = (await createApiKey(server, 'SUBMITTER', 'viewed key')).id;
+    // One row per mutation of schema.graphql, each with arguments that would do something for a
+    // caller allowed to: the refusal comes from the role, not from the arguments.
+    const rows: [string, string, object][] = [
+      [
+        'appendBuildLogs',
+        'mutation ($id: ID!) { appendBuildLogs(buildId: $id, firstSeq: 1, lines: [{ level: INFO, message: "x" }]) { nextSeq } }',
+        { id: build.id },
+      ],
+      ['cancelBuild', 'mutation ($id: ID!) { cancelBuild(id: $id) { id } }', { id: build.id }],
+      ['claimBuild', 'mutation { claimBuild { id } }', {}],
+      [
+        'completeBuild',
+        'mutation ($id: ID!, $up: ID!) { completeBuild(buildId: $id, resultUploadId: $up) { id } }',
+        { id: build.id, up: source },
+      ],
+      ['createApiKey', 'mutation { createApiKey(name: "mine", role: VIEWER) { secret } }', {}],
+      ['createUpload', 'mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1 }) { id } }', {}],
+      ['drainWorker', 'mutation ($id: ID!) { drainWorker(id: $id) { id } }', { id: worker.workerId }],
+      ['failBuild', 'mutation ($id: ID!) { failBuild(buildId: $id, message: "no") { id } }', { id: build.id }],
+      ['heartbeat', 'mutation ($id: ID!) { heartbeat(buildId: $id, progress: 5) { cancelRequested } }', { id: build.id }],
+      [
+        'recordBuildTelemetry',
+        'mutation ($id: ID!) { recordBuildTelemetry(buildId: $id, events: [{ kind: "stage" }]) { accepted } }',
+        { id: build.id },
+      ],
+      ['registerWorker', 'mutation { registerWorker(input: { name: "v", platforms: [IOS] }) { accessToken } }', {}],
+      ['reportDiagnostics', 'mutation { reportDiagnostics(input: { checks: [{ name: "disk", status: OK }] }) { id } }', {}],
+      ['resumeWorker', 'mutation ($id: ID!) { resumeWorker(id: $id) { id } }', { id: worker.workerId }],
+      ['retryBuild', 'mutation ($id: ID!) { retryBuild(id: $id) { id } }', { id: build.id }],
+      ['revokeApiKey', 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keyId }],
+      ['revokeWorker', 'mutation ($id: ID!) { revokeWorker(id: $id) { id } }', { id: worker.workerId }],
+      ['submitBuild', submitMutation, { input: { platform: 'IOS', sourceUploadId: source } }],
+      ['unregisterWorker', 'mutation { unregisterWorker }', {}],
+    ];
+    const schema = buildSchema(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
+    expect(rows.map(([name]) => name).sort()).toEqual(Object.keys(schema.getMutationType()!.getFields()).sort());
+    for (const [, mutation, variables] of rows)
+      await expectRefused(() => graphql(server.graphqlUrl, mutation, variables, viewer), 'FORBIDDEN');
+    // The same key reads: its refusals are about changing things.
+    expect(expectData(await graphql(server.graphqlUrl, listBuilds, {}, viewer)).builds.edges.length).toBeGreaterThan(0);
+    // Out of the queue again: the tests below claim their own builds.
+    expectData(await cancelBuild(server, submitter, build.id));
   });
 });
 

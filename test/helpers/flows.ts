@@ -31,7 +31,7 @@ export function useServer(env?: Record<string, string>): { server: TestServer; d
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-export async function createApiKey(server: TestServer, role: 'ADMIN' | 'SUBMITTER' | 'WORKER', name = `${role} key`) {
+export async function createApiKey(server: TestServer, role: 'ADMIN' | 'SUBMITTER' | 'WORKER' | 'VIEWER', name = `${role} key`) {
   const data = expectData(
     await graphql<{ createApiKey: { secret: string; apiKey: { id: string } } }>(
       server.graphqlUrl,

@@ -8,11 +8,29 @@ export type Principal =
 
 export const anonymous: Principal = { kind: 'anonymous' };
 
-export const isAdmin = (principal: Principal) => principal.kind === 'apiKey' && principal.role === 'ADMIN';
+/**
+ * What an API key may do. `read`: builds, logs, telemetry, workers, statistics and their
+ * subscriptions; `readAdmin`: what only an admin's console reads besides (the API key list, any
+ * worker's instructions); `submit`: upload sources and certificates, submit, cancel and retry builds;
+ * `registerWorkers`; `administer`: everything else that changes something (keys, drain, resume,
+ * revoke).
+ */
+export type Capability = 'read' | 'readAdmin' | 'submit' | 'registerWorkers' | 'administer';
 
-/** ADMIN and SUBMITTER keys read builds and workers and submit, cancel and retry builds. */
-export const isReader = (principal: Principal) =>
-  principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER');
+/**
+ * The one table of what each role may do; the schema's auth scopes (schema/builder.ts) and the
+ * domain's checks read it. VIEWER reads what ADMIN reads and changes nothing.
+ */
+const ROLE_CAPABILITIES: Record<ApiKeyRole, readonly Capability[]> = {
+  ADMIN: ['read', 'readAdmin', 'submit', 'registerWorkers', 'administer'],
+  SUBMITTER: ['read', 'submit'],
+  VIEWER: ['read', 'readAdmin'],
+  WORKER: ['registerWorkers'],
+};
+
+/** Whether the caller holds an API key whose role grants `capability`. */
+export const may = (principal: Principal, capability: Capability): boolean =>
+  principal.kind === 'apiKey' && ROLE_CAPABILITIES[principal.role].includes(capability);
 
 /** The actor recorded in a build's timeline. */
 export function actorOf(principal: Principal): string {

@@ -1,13 +1,16 @@
 import { join, sql, type Sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 
+/** What a worker is told on `workerEvents`. */
+export type WorkerEventKind = 'CANCEL_BUILD' | 'DRAIN' | 'RESUME' | 'REVOKE';
+
 /** The channel every server process listens on; payloads are small (ids), subscribers refetch. */
 export const EVENT_CHANNEL = 'free_agent_events';
 
 export type BusEvent =
   | { topic: 'buildUpdated'; buildId: string; status: BuildStatus }
   | { topic: 'jobAvailable'; platform: Platform; buildId: string }
-  | { topic: 'workerEvents'; workerId: string; kind: 'CANCEL_BUILD' | 'DRAIN' | 'REVOKE'; buildId: string | null }
+  | { topic: 'workerEvents'; workerId: string; kind: WorkerEventKind; buildId: string | null }
   | { topic: 'workerUpdated'; workerId: string }
   | { topic: 'credentialsChanged'; workerId?: string; apiKeyId?: string }
   | { topic: 'buildLogAppended'; buildId: string; attempt: number; fromSeq: number; toSeq: number }

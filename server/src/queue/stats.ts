@@ -14,6 +14,10 @@ export interface QueueStats {
   byStatusAndPlatform: BuildCount[];
   workersByStatus: { status: WorkerStatus; count: number }[];
   finishedToday: number;
+  /** Builds finished since midnight (database time zone), by status and platform. */
+  finishedTodayByStatus: BuildCount[];
+  /** When the oldest pending build was submitted, and its age in seconds as of this computation; null when none waits. */
+  oldestPending: { submittedAt: Date; seconds: number } | null;
   queueWaitSeconds: Percentiles;
   buildDurationSeconds: Percentiles;
 }
@@ -26,12 +30,21 @@ const WINDOW = '24 hours';
  * recomputes them every second while a console watches.
  */
 export async function queueStats(db: Database): Promise<QueueStats> {
-  const [byStatusAndPlatform, workersByStatus, finished, wait, duration] = await Promise.all([
+  const [byStatusAndPlatform, workersByStatus, finishedToday, oldestPending, wait, duration] = await Promise.all([
     countBuilds(db, { finishedWithin: WINDOW }),
     db.$queryRaw<{ status: WorkerStatus; count: number }[]>`
       SELECT status, count(*)::int AS count FROM "Worker" WHERE "revokedAt" IS NULL GROUP BY status ORDER BY status`,
-    db.$queryRaw<{ count: number }[]>`
-      SELECT count(*)::int AS count FROM "Build" WHERE "finishedAt" >= date_trunc('day', now())`,
+    db.$queryRaw<BuildCount[]>`
+      SELECT status, platform, count(*)::int AS count FROM "Build"
+      WHERE "finishedAt" >= date_trunc('day', now()) AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+      GROUP BY status, platform ORDER BY status, platform`,
+    // Materialised, so the pending builds are read through the claim index (migration 0007): as a
+    // min() the planner may walk "submittedAt"'s index from the oldest build ever, and pending ones
+    // are the newest.
+    db.$queryRaw<{ submittedAt: Date; seconds: number }[]>`
+      WITH pending AS MATERIALIZED (SELECT "submittedAt" FROM "Build" WHERE status = 'PENDING')
+      SELECT min("submittedAt") AS "submittedAt", extract(epoch FROM now() - min("submittedAt"))::float8 AS seconds
+      FROM pending HAVING count(*) > 0`,
     db.$queryRaw<Percentiles[]>`
       SELECT ${percentileSql('assignedAt', 'submittedAt')} FROM "Build"
       WHERE "submittedAt" >= now() - ${WINDOW}::interval AND "assignedAt" IS NOT NULL`,
@@ -42,7 +55,9 @@ export async function queueStats(db: Database): Promise<QueueStats> {
   return {
     byStatusAndPlatform,
     workersByStatus,
-    finishedToday: finished[0]?.count ?? 0,
+    finishedToday: finishedToday.reduce((sum, row) => sum + row.count, 0),
+    finishedTodayByStatus: finishedToday,
+    oldestPending: oldestPending[0] ?? null,
     queueWaitSeconds: wait[0],
     buildDurationSeconds: duration[0],
   };

@@ -4,7 +4,7 @@ import type { Tx } from '../db/client.ts';
 import { Sql, sql, type SqlClient } from '../db/sql.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
-import { isReader } from '../auth/principal.ts';
+import { may } from '../auth/principal.ts';
 import { badInput, conflict, forbidden, notFound, payloadTooLarge } from '../errors.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
@@ -95,7 +95,7 @@ export async function createUpload(
     if (!build) throw notFound('Build');
     assertOwnActiveBuild(build, workerId);
   } else {
-    if (!isReader(principal) || principal.kind !== 'apiKey')
+    if (!may(principal, 'submit') || principal.kind !== 'apiKey')
       throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
     if (input.buildId) throw badInput('buildId is only for RESULT uploads');
     await db.execute(insert({ createdById: principal.apiKeyId, createdByWorkerId: null, buildId: null }));

@@ -99,6 +99,24 @@ export async function drainWorker(pool: SqlPool, id: string): Promise<void> {
   });
 }
 
+/**
+ * A draining worker takes builds again: IDLE or BUILDING as its running builds say, and it is told
+ * RESUME on workerEvents. A worker that is not draining is left as it is (nothing is published).
+ * Returns whether it was draining. Throws NOT_FOUND, CONFLICT for a revoked worker, BAD_USER_INPUT.
+ */
+export async function resumeWorker(pool: SqlPool, id: string): Promise<boolean> {
+  const workerId = assertId(id, 'id');
+  return pool.transaction(async (tx) => {
+    await lockActiveWorker(tx, workerId, 'This worker has been revoked');
+    const resumed = await tx.execute(
+      sql`UPDATE "Worker" w SET status = ${RETURNING_WORKER_STATUS} WHERE w.id = ${workerId}::uuid AND w.status = 'DRAINING'`,
+    );
+    if (resumed > 0)
+      await publish(tx, { topic: 'workerEvents', workerId, kind: 'RESUME', buildId: null }, { topic: 'workerUpdated', workerId });
+    return resumed > 0;
+  });
+}
+
 /** Shuts a worker out for good: its tokens stop working and its builds go back to the queue. */
 export async function revokeWorker(pool: SqlPool, actor: string, id: string): Promise<void> {
   const workerId = assertId(id, 'id');

@@ -26,8 +26,9 @@ const CreateApiKeyPayload = builder.objectRef<Awaited<ReturnType<typeof createAp
 builder.queryFields((t) => ({
   apiKeys: t.prismaField({
     type: ['ApiKey'],
-    description: 'Every API key, newest first (ADMIN).',
-    authScopes: { admin: true },
+    description:
+      'Every API key, newest first: names, roles and dates, never secrets (ADMIN or VIEWER keys; only ADMIN creates or revokes them).',
+    authScopes: { adminReader: true },
     args: { includeRevoked: t.arg.boolean({ required: false, description: 'Include revoked keys (default false).' }) },
     resolve: (query, _root, args) =>
       database().apiKey.findMany({ ...query, where: args.includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'desc' } }),

@@ -1,12 +1,15 @@
 import { database, sqlPool } from '../db/client.ts';
 import { readBuild } from '../db/modelRows.ts';
 import type { Principal } from '../auth/principal.ts';
-import { actorOf } from '../auth/principal.ts';
+import { actorOf, may } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
 import { countEligibleWorkers, unofferedLabels } from '../queue/workers.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
+import { literalLikePattern } from '../queue/textSearch.ts';
+import { normaliseLabels } from '../queue/labels.ts';
+import { queuePosition } from '../queue/queuePosition.ts';
 import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
@@ -25,8 +28,6 @@ function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind): string 
 
 const isAssignedWorker = (principal: Principal, build: { workerId: string | null; status: string }) =>
   principal.kind === 'worker' && build.workerId === principal.workerId && (ACTIVE_STATUSES as string[]).includes(build.status);
-
-const isReader = (principal: Principal) => principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER');
 
 export const BuildEventType = builder.prismaObject('BuildEvent', {
   description: "One transition in a build's timeline.",
@@ -56,7 +57,7 @@ export const BuildTelemetryType = builder.prismaObject('BuildTelemetry', {
 export const BuildType = builder.prismaObject('Build', {
   description: 'An app build: its inputs, where it is in its lifecycle, and its result.',
   // Readers see every build; a worker sees the builds assigned to it.
-  authScopes: (build, ctx) => isReader(ctx.principal) || (ctx.principal.kind === 'worker' && build.workerId === ctx.principal.workerId),
+  authScopes: (build, ctx) => may(ctx.principal, 'read') || (ctx.principal.kind === 'worker' && build.workerId === ctx.principal.workerId),
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The build id.' }),
     platform: t.expose('platform', { type: PlatformEnum, description: 'The platform it targets.' }),
@@ -71,6 +72,13 @@ export const BuildType = builder.prismaObject('Build', {
     unofferedLabels: t.stringList({
       description: 'Its required labels that no live worker of its platform offers: why it waits when eligibleWorkers is 0.',
       resolve: (build) => unofferedLabels(sqlPool(), build),
+    }),
+    queuePosition: t.int({
+      nullable: true,
+      description:
+        'While PENDING: its place among the pending builds of its platform in claim order (priority, then oldest first), ' +
+        'from 1 (next). Required labels are not considered, so a labelled build may be stepped over. Null once claimed or finished.',
+      resolve: (build) => queuePosition(sqlPool(), build),
     }),
     metadata: t.expose('metadata', { type: 'JSON', description: 'What the submitter said of it: app name, version, profile, git ref…' }),
     sourceSize: t.expose('sourceSize', { type: 'ByteSize', description: 'Size of the source archive.' }),
@@ -121,7 +129,7 @@ export const BuildType = builder.prismaObject('Build', {
     resultUrl: t.string({
       nullable: true,
       description: 'Signed, short-lived URL of the result artifact; for readers of a completed build.',
-      resolve: (build, _args, ctx) => (build.resultKey && isReader(ctx.principal) ? artifactUrl(ctx, build.id, 'result') : null),
+      resolve: (build, _args, ctx) => (build.resultKey && may(ctx.principal, 'read') ? artifactUrl(ctx, build.id, 'result') : null),
     }),
   }),
 });
@@ -140,18 +148,17 @@ const BuildFilter = builder.inputType('BuildFilter', {
         'Text found, literally and ignoring case, in the error message or the metadata string appName, version, gitRef or ' +
         'profile, or a whole build id. Surrounding white space is ignored.',
     }),
+    label: t.string({
+      required: false,
+      description:
+        'Requires this label (among its requiredLabels), e.g. `xcode=16.2`; normalised as labels are (trimmed, key lower-cased). ' +
+        'BAD_USER_INPUT when it is not a label.',
+    }),
   }),
 });
 
 const SEARCHED_METADATA = ['appName', 'version', 'gitRef', 'profile'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * `text` as a LIKE pattern that matches exactly that text: Prisma hands `contains` to PostgreSQL's
- * (I)LIKE as given, so `%`, `_` and the escape character `\` would otherwise be wildcards
- * (test/buildSearch.test.ts holds Prisma to that).
- */
-const literalLikePattern = (text: string) => text.replace(/[\\%_]/g, '\\$&');
 
 function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): Prisma.BuildWhereInput {
   if (!filter) return {};
@@ -160,6 +167,8 @@ function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): 
   if (filter.status?.length) where.status = { in: [...new Set(filter.status)] };
   if (filter.platform) where.platform = filter.platform;
   if (filter.workerId) where.workerId = assertId(String(filter.workerId), 'workerId');
+  // `has` is `@>`, filtered on the walk of builds newest first, as `text` is (migration 0012 says why no index).
+  if (filter.label != null) where.requiredLabels = { has: normaliseLabels([filter.label], 'label')[0] };
   if (filter.submittedAfter || filter.submittedBefore)
     where.submittedAt = { gte: filter.submittedAfter ?? undefined, lt: filter.submittedBefore ?? undefined };
   const text = filter.text?.trim();
@@ -236,7 +245,7 @@ builder.mutationFields((t) => ({
   submitBuild: t.prismaField({
     type: 'Build',
     description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
-    authScopes: { reader: true },
+    authScopes: { submitter: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
     resolve: (_query, _root, { input }, ctx) =>
       submitBuild(ctx.services.writes, ctx.services.config, ctx.services.pending, submitterOf(ctx), {
@@ -248,7 +257,7 @@ builder.mutationFields((t) => ({
   cancelBuild: t.prismaField({
     type: 'Build',
     description: 'Cancels a build that has not finished; its worker is told at once. CONFLICT when it already finished.',
-    authScopes: { reader: true },
+    authScopes: { submitter: true },
     args: {
       id: t.arg.id({ required: true, description: 'The build id.' }),
       reason: t.arg.string({
@@ -264,7 +273,7 @@ builder.mutationFields((t) => ({
   retryBuild: t.prismaField({
     type: 'Build',
     description: 'Queues a new build with the same inputs as a finished one (linked by retryOf).',
-    authScopes: { reader: true },
+    authScopes: { submitter: true },
     args: {
       id: t.arg.id({ required: true, description: 'The finished build.' }),
       certsUploadId: t.arg.id({

@@ -2,6 +2,7 @@ import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { may } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
@@ -16,9 +17,14 @@ export const builder = new SchemaBuilder<{
   AuthScopes: {
     /** Any valid credential. */
     authenticated: boolean;
+    /** ADMIN keys: every change (keys, drain, resume, revoke). */
     admin: boolean;
-    /** ADMIN or SUBMITTER keys: read, submit, cancel, retry. */
+    /** ADMIN, SUBMITTER or VIEWER keys: read builds, logs, workers and statistics. */
     reader: boolean;
+    /** ADMIN or VIEWER keys: what only an admin's console reads besides (API keys, workers' instructions). */
+    adminReader: boolean;
+    /** ADMIN or SUBMITTER keys: upload, submit, cancel, retry. */
+    submitter: boolean;
     /** WORKER or ADMIN keys: register workers. */
     workerKey: boolean;
     /** A worker's access token. */
@@ -37,9 +43,12 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: ({ principal }) => ({
       authenticated: principal.kind !== 'anonymous',
-      admin: principal.kind === 'apiKey' && principal.role === 'ADMIN',
-      reader: principal.kind === 'apiKey' && (principal.role === 'ADMIN' || principal.role === 'SUBMITTER'),
-      workerKey: principal.kind === 'apiKey' && (principal.role === 'WORKER' || principal.role === 'ADMIN'),
+      // Roles' capabilities are in one table (auth/principal.ts).
+      admin: may(principal, 'administer'),
+      reader: may(principal, 'read'),
+      adminReader: may(principal, 'readAdmin'),
+      submitter: may(principal, 'submit'),
+      workerKey: may(principal, 'registerWorkers'),
       worker: principal.kind === 'worker',
     }),
     // The plugin's own error has no extensions.code: tell "who are you" from "not you".

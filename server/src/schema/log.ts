@@ -1,6 +1,7 @@
 import { database } from '../db/client.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, logAttempt, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult, type LogPageRequest } from '../queue/logs.ts';
+import { logSearchText, MAX_LOG_SEARCH_LENGTH, searchBuildLogs } from '../queue/logSearch.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, type PageSizes, type PagingArgs } from './paging.ts';
@@ -8,6 +9,7 @@ import { busEvents } from './subscriptions.ts';
 import { callingWorker } from './principals.ts';
 import { LogLevelEnum } from './scalars.ts';
 import { CAPTURED_OUTPUT } from './storableText.ts';
+import type { Context } from './context.ts';
 
 export const BuildLogType = builder.prismaObject('BuildLog', {
   description: "One line of a build's log.",
@@ -92,31 +94,81 @@ builder.queryFields((t) => ({
       resolve: async (_root, args, ctx) => {
         const buildId = assertId(String(args.buildId), 'buildId');
         const page = logPageRequest(args);
-        const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
-        if (!build) throw notFound('Build');
-        if (ctx.principal.kind === 'worker' && build.workerId !== ctx.principal.workerId)
-          throw forbidden('This build is not assigned to this worker');
-        const { lines, hasPreviousPage, hasNextPage } = await readBuildLogs(
-          database(),
-          buildId,
-          logAttempt(args.attempt, build.attempt),
-          page,
-        );
-        return {
-          edges: lines.map((line) => ({ cursor: String(line.seq), node: line })),
-          pageInfo: {
-            hasNextPage,
-            hasPreviousPage,
-            startCursor: lines[0] ? String(lines[0].seq) : null,
-            endCursor: lines.at(-1) ? String(lines.at(-1)!.seq) : null,
-          },
-        };
+        const attempt = await readableAttempt(ctx, buildId, args.attempt);
+        return logConnection(await readBuildLogs(database(), buildId, attempt, page));
       },
     },
     { description: 'A page of log lines.' },
     { description: 'A log line in a page; its cursor is its seq.' },
   ),
+  buildLogSearch: t.connection(
+    {
+      type: BuildLogType,
+      description:
+        'The log lines of one attempt of a build (the latest by default) whose message contains `query` literally, ignoring case ' +
+        '(as BuildFilter.text: `%`, `_` and `\\` are plain characters), in seq order, with how many match in the whole attempt. ' +
+        `Pages forward with first/after or backward with last/before, cursors being seqs; up to ${LOG_PAGE_SIZES.maxSize} lines ` +
+        `(default ${LOG_PAGE_SIZES.defaultSize}).`,
+      authScopes: { reader: true, worker: true },
+      args: {
+        buildId: t.arg.id({ required: true, description: 'The build.' }),
+        attempt: t.arg.int({
+          required: false,
+          description: "Which attempt's log, from 1 to the build's attempt (default: the latest). BAD_USER_INPUT for any other.",
+        }),
+        query: t.arg.string({
+          required: true,
+          description: `The text to find: 1 to ${MAX_LOG_SEARCH_LENGTH} characters once surrounding white space is trimmed.`,
+        }),
+      },
+      resolve: async (_root, args, ctx) => {
+        const buildId = assertId(String(args.buildId), 'buildId');
+        const page = logPageRequest(args);
+        const text = logSearchText(args.query);
+        const attempt = await readableAttempt(ctx, buildId, args.attempt);
+        const found = await searchBuildLogs(database(), buildId, attempt, text, page);
+        return { ...logConnection(found), totalCount: found.totalCount };
+      },
+    },
+    {
+      name: 'BuildLogSearchConnection',
+      description: 'A page of the log lines that match a search.',
+      fields: (t) => ({
+        totalCount: t.int({
+          description: 'How many lines of the attempt match, on every page.',
+          resolve: (connection) => connection.totalCount,
+        }),
+      }),
+    },
+    { name: 'BuildLogSearchEdge', description: 'A matching log line in a page; its cursor is its seq.' },
+  ),
 }));
+
+/**
+ * The attempt of `buildId` whose log the caller reads: `requested` or the latest. Readers read any
+ * build's, a worker its own build's. Throws NOT_FOUND, FORBIDDEN, BAD_USER_INPUT (no such attempt).
+ */
+async function readableAttempt(ctx: Context, buildId: string, requested: number | null | undefined): Promise<number> {
+  const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
+  if (!build) throw notFound('Build');
+  if (ctx.principal.kind === 'worker' && build.workerId !== ctx.principal.workerId)
+    throw forbidden('This build is not assigned to this worker');
+  return logAttempt(requested, build.attempt);
+}
+
+/** A page of log lines as a connection: each line's cursor is its seq. */
+function logConnection<Line extends { seq: number }>(page: { lines: Line[]; hasPreviousPage: boolean; hasNextPage: boolean }) {
+  const { lines, hasPreviousPage, hasNextPage } = page;
+  return {
+    edges: lines.map((line) => ({ cursor: String(line.seq), node: line })),
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage,
+      startCursor: lines[0] ? String(lines[0].seq) : null,
+      endCursor: lines.at(-1) ? String(lines.at(-1)!.seq) : null,
+    },
+  };
+}
 
 builder.mutationFields((t) => ({
   appendBuildLogs: t.field({

@@ -136,6 +136,8 @@ export const ApiKeyRoleEnum = describedEnum('ApiKeyRole', ApiKeyRole, 'What an A
   ADMIN: 'Everything.',
   SUBMITTER: 'Submit, read, cancel and retry builds.',
   WORKER: 'Register workers only.',
+  VIEWER:
+    'Read everything an ADMIN reads (builds, logs, workers, statistics, the list of API keys) and change nothing: every mutation is FORBIDDEN.',
 });
 
 export const LogLevelEnum = describedEnum('LogLevel', LogLevel, 'The severity of a build log line.', {

@@ -32,7 +32,7 @@ builder.mutationFields((t) => ({
     description:
       'Reserves an upload and returns its signed URL. SOURCE and CERTS: ADMIN or SUBMITTER keys; RESULT: the worker running the build. ' +
       'PAYLOAD_TOO_LARGE past the size limit of the kind.',
-    authScopes: { reader: true, worker: true },
+    authScopes: { submitter: true, worker: true },
     args: { input: t.arg({ type: CreateUploadInput, required: true, description: 'The upload.' }) },
     resolve: (_root, { input }, ctx) =>
       createUpload(ctx.services.writes, ctx.services.config, ctx.services.signer, ctx.principal, {

@@ -4,7 +4,8 @@ import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
-import { drainWorker, registerWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
+import { drainWorker, registerWorker, resumeWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
+import type { WorkerEventKind } from '../events/publish.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
@@ -38,6 +39,12 @@ export const DiagnosticReportType = builder.prismaObject('DiagnosticReport', {
   }),
 });
 
+/** capabilities.agentVersion when it is a string (what the reference agent reports), else null. */
+function agentVersion(capabilities: unknown): string | null {
+  if (typeof capabilities !== 'object' || capabilities === null || !('agentVersion' in capabilities)) return null;
+  return typeof capabilities.agentVersion === 'string' ? capabilities.agentVersion : null;
+}
+
 export const WorkerType = builder.prismaObject('Worker', {
   description: 'A build machine registered with the controller.',
   // Key holders see the workers their fields lead to (a WORKER key, the one it registers); a
@@ -52,6 +59,11 @@ export const WorkerType = builder.prismaObject('Worker', {
       description: 'What it reported of itself: Xcode, macOS, CPU, memory, agent version.',
     }),
     status: t.expose('status', { type: WorkerStatusEnum, description: 'What it is doing.' }),
+    version: t.string({
+      nullable: true,
+      description: "Its agent's version, as it reported in capabilities.agentVersion; null when it reported none.",
+      resolve: (worker) => agentVersion(worker.capabilities),
+    }),
     maxConcurrentBuilds: t.exposeInt('maxConcurrentBuilds', { description: 'How many builds it runs at once.' }),
     labels: t.exposeStringList('labels', { description: "What it offers to builds' required labels." }),
     lastSeenAt: t.expose('lastSeenAt', { type: 'DateTime', description: 'Its last contact.' }),
@@ -199,6 +211,18 @@ builder.mutationFields((t) => ({
       return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
     },
   }),
+  resumeWorker: t.prismaField({
+    type: 'Worker',
+    description:
+      'A DRAINING worker takes builds again: IDLE or BUILDING as its running builds say, and it is told RESUME on workerEvents. ' +
+      'A worker that is not draining is returned unchanged; CONFLICT for a revoked one.',
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
+    resolve: async (query, _root, args) => {
+      await resumeWorker(sqlPool(), String(args.id));
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+    },
+  }),
   revokeWorker: t.prismaField({
     type: 'Worker',
     description: 'Shuts a worker out for good: its token stops working and its builds go back to the queue.',
@@ -226,20 +250,19 @@ const WorkerEventKindEnum = builder.enumType('WorkerEventKind', {
   values: {
     CANCEL_BUILD: { description: 'Stop the build named in buildId: it was cancelled or timed out.' },
     DRAIN: { description: 'Finish what you run and take nothing new.' },
+    RESUME: { description: 'Draining is over: take builds again.' },
     REVOKE: { description: 'You have been revoked: stop and exit.' },
   },
 });
 
-const WorkerEventType = builder
-  .objectRef<{ workerId: string; kind: 'CANCEL_BUILD' | 'DRAIN' | 'REVOKE'; buildId: string | null }>('WorkerEvent')
-  .implement({
-    description: 'An instruction for a worker.',
-    fields: (t) => ({
-      kind: t.expose('kind', { type: WorkerEventKindEnum, description: 'What to do.' }),
-      buildId: t.exposeID('buildId', { nullable: true, description: 'The build it is about, for CANCEL_BUILD.' }),
-      workerId: t.exposeID('workerId', { description: 'The worker it is for.' }),
-    }),
-  });
+const WorkerEventType = builder.objectRef<{ workerId: string; kind: WorkerEventKind; buildId: string | null }>('WorkerEvent').implement({
+  description: 'An instruction for a worker.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: WorkerEventKindEnum, description: 'What to do.' }),
+    buildId: t.exposeID('buildId', { nullable: true, description: 'The build it is about, for CANCEL_BUILD.' }),
+    workerId: t.exposeID('workerId', { description: 'The worker it is for.' }),
+  }),
+});
 
 const WorkerUpdatedEvent = builder.objectRef<{ workerId: string }>('WorkerUpdatedEvent').implement({
   description: 'A worker changed (status, registration, diagnostics).',
@@ -257,14 +280,15 @@ const WorkerUpdatedEvent = builder.objectRef<{ workerId: string }>('WorkerUpdate
 builder.subscriptionFields((t) => ({
   workerEvents: t.field({
     type: WorkerEventType,
-    description: 'Instructions for a worker: cancel a build, drain, revoke. A worker hears its own; an admin may follow any worker.',
-    authScopes: { worker: true, admin: true },
+    description:
+      'Instructions for a worker: cancel a build, drain, resume, revoke. A worker hears its own; an ADMIN or VIEWER key may follow any worker.',
+    authScopes: { worker: true, adminReader: true },
     args: { workerId: t.arg.id({ required: false, description: 'The worker (default: the calling worker).' }) },
     subscribe: (_root, args, ctx) => {
       const requested = args.workerId == null ? null : assertId(String(args.workerId), 'workerId');
       const principal = ctx.principal;
       const workerId = principal.kind === 'worker' ? principal.workerId : requested;
-      if (!workerId) throw badInput('workerId is required for an admin');
+      if (!workerId) throw badInput('workerId is required for an API key');
       if (principal.kind === 'worker' && requested && requested !== principal.workerId)
         throw forbidden('A worker hears only its own events');
       return busEvents(ctx, 'workerEvents', (event) => event.workerId === workerId);

@@ -212,7 +212,7 @@ export class Agent {
   }
 
   /**
-   * The socket: `jobAvailable` wakes the claim loop, `workerEvents` carries cancel/drain/revoke.
+   * The socket: `jobAvailable` wakes the claim loop, `workerEvents` carries cancel/drain/resume/revoke.
    * graphql-ws reconnects with backoff and jitter and re-subscribes; a subscription the server ends
    * with an error (a token replaced meanwhile) is made again after a backoff.
    */
@@ -263,6 +263,10 @@ export class Agent {
     } else if (kind === 'DRAIN' && !this.#draining) {
       this.#draining = true;
       print('draining: taking no new builds');
+    } else if (kind === 'RESUME' && this.#draining) {
+      this.#draining = false;
+      print('resumed: taking builds again');
+      this.#wake();
     } else if (kind === 'REVOKE') {
       this.#onRevoked('the worker was revoked');
     }

@@ -42,7 +42,8 @@ export type WorkerStatus = (typeof WorkerStatus)[keyof typeof WorkerStatus]
 export const ApiKeyRole = {
   ADMIN: 'ADMIN',
   SUBMITTER: 'SUBMITTER',
-  WORKER: 'WORKER'
+  WORKER: 'WORKER',
+  VIEWER: 'VIEWER'
 } as const
 
 export type ApiKeyRole = (typeof ApiKeyRole)[keyof typeof ApiKeyRole]
