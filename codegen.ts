@@ -3,7 +3,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // Types for the console's documents, from the printed schema (codegen never imports the server).
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['web/src/**/*.tsx', '!web/src/gql/**'],
+  documents: ['web/src/**/*.{ts,tsx}', '!web/src/gql/**'],
   ignoreNoDocuments: true,
   generates: {
     'web/src/gql/': {

@@ -1,32 +1,14 @@
-import { StrictMode, useMemo, useState } from 'react';
+import '@mantine/core/styles.css';
+import { MantineProvider } from '@mantine/core';
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Provider } from 'urql';
-import { createClient, storedKey, storeKey } from './client.ts';
-import { KeyForm } from './components/KeyForm.tsx';
-import { Overview } from './pages/Overview.tsx';
-
-function App() {
-  const [key, setKey] = useState(storedKey());
-  const client = useMemo(() => createClient(key), [key]);
-  if (!key) {
-    return (
-      <KeyForm
-        onKey={(value) => {
-          storeKey(value);
-          setKey(value);
-        }}
-      />
-    );
-  }
-  return (
-    <Provider value={client}>
-      <Overview />
-    </Provider>
-  );
-}
+import { App } from './App.tsx';
+import { cssVariablesResolver, theme } from './theme.ts';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
+      <App />
+    </MantineProvider>
   </StrictMode>,
 );

@@ -14,10 +14,14 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.OverviewDocument,
+    "\n  query DashboardQueue {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n": typeof types.DashboardQueueDocument,
+    "\n  subscription DashboardQueueLive {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n": typeof types.DashboardQueueLiveDocument,
+    "\n  query SignInCheck {\n    me {\n      kind\n      name\n      role\n    }\n  }\n": typeof types.SignInCheckDocument,
 };
 const documents: Documents = {
-    "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n": types.OverviewDocument,
+    "\n  query DashboardQueue {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n": types.DashboardQueueDocument,
+    "\n  subscription DashboardQueueLive {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n": types.DashboardQueueLiveDocument,
+    "\n  query SignInCheck {\n    me {\n      kind\n      name\n      role\n    }\n  }\n": types.SignInCheckDocument,
 };
 
 /**
@@ -37,7 +41,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Overview {\n    queueStats {\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n      finishedToday\n    }\n    builds(first: 20) {\n      edges {\n        node {\n          id\n          platform\n          status\n          progress\n          submittedAt\n          metadata\n          worker {\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  query DashboardQueue {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n"): (typeof documents)["\n  query DashboardQueue {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DashboardQueueLive {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription DashboardQueueLive {\n    queueStats {\n      finishedToday\n      builds {\n        status\n        platform\n        count\n      }\n      workers {\n        status\n        count\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SignInCheck {\n    me {\n      kind\n      name\n      role\n    }\n  }\n"): (typeof documents)["\n  query SignInCheck {\n    me {\n      kind\n      name\n      role\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
