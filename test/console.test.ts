@@ -255,3 +255,18 @@ it('the first visit to any page loads under 300 KB of gzipped JavaScript', () =>
   expect(loads.length).toBeGreaterThanOrEqual(8);
   expect(Math.max(...loads.map((load) => load.gzipBytes)) / 1024).toBeLessThan(300);
 });
+
+describe('serving the console', () => {
+  it('answers a client-side route with index.html, a missing file with 404 and a malformed path with 400', async () => {
+    const deepLink = await fetch(`${server.url}/builds/00000000-0000-0000-0000-000000000000`);
+    expect(deepLink.status).toBe(200);
+    expect(deepLink.headers.get('content-type')).toContain('text/html');
+    // An old hashed chunk after an upgrade: not index.html cached for a year as if it were the script.
+    const oldChunk = await fetch(`${server.url}/assets/BuildsPage-0ld0ld00.js`);
+    expect(oldChunk.status).toBe(404);
+    expect(oldChunk.headers.get('cache-control') ?? '').not.toContain('immutable');
+    expect(((await oldChunk.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    const malformed = await fetch(`${server.url}/builds/%E0%A4%A`);
+    expect(malformed.status).toBe(400);
+  });
+});

@@ -2,6 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import { sendError } from './respond.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -15,18 +16,32 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves the built console (web/dist). Unknown paths get index.html so client-side routes load;
- * resolved paths never leave the root.
+ * Serves the built console (web/dist). Client-side routes (paths without a file extension) get
+ * index.html so deep links load; a missing file (an old hashed chunk after an upgrade, a typo)
+ * is 404, never index.html cached as if it were the file. Resolved paths never leave the root.
  */
 export function createStaticHandler(root: string) {
   const available = existsSync(path.join(root, 'index.html'));
   return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
     if (!available || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    let file = path.resolve(root, `.${decodeURIComponent(pathname)}`);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      sendError(res, 400, 'BAD_USER_INPUT', 'The path is not valid percent-encoding');
+      return true;
+    }
+    let file = path.resolve(root, `.${decoded}`);
     if (!file.startsWith(root + path.sep) && file !== root) return false;
     const info = await stat(file).catch(() => null);
-    if (!info?.isFile()) file = path.join(root, 'index.html');
-    const immutable = pathname.startsWith('/assets/');
+    if (!info?.isFile()) {
+      if (path.extname(decoded) !== '') {
+        sendError(res, 404, 'NOT_FOUND', 'No such file');
+        return true;
+      }
+      file = path.join(root, 'index.html');
+    }
+    const immutable = pathname.startsWith('/assets/') && file !== path.join(root, 'index.html');
     res.writeHead(200, {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
