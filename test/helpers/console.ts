@@ -58,13 +58,8 @@ export async function ensureConsoleBuilt(): Promise<void> {
   }
   try {
     if (builtMs() > newestSourceMs()) return;
-    // Vitest sets NODE_ENV=test, and Vite keeps a NODE_ENV it finds: React would be built for
-    // development (larger, slower), not as users get it.
-    execFileSync('pnpm', ['--filter', '@free-agent/web', 'build'], {
-      cwd: root,
-      stdio: 'pipe',
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    // The build script sets NODE_ENV=production itself (Vitest's NODE_ENV=test would give React's development build).
+    execFileSync('pnpm', ['--filter', '@free-agent/web', 'build'], { cwd: root, stdio: 'pipe' });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
     throw new Error(`pnpm --filter @free-agent/web build failed:\n${stdout ?? ''}${stderr ?? ''}`);
