@@ -1,5 +1,6 @@
 // `pnpm console:size`: the gzipped JavaScript a first visit to each console page loads (the
-// entry chunk, the page's chunk and every chunk they import statically), from the production
+// entry chunk, the page's chunk and every chunk they import statically; parts a page loads
+// lazily after it shows, such as its charts, are not counted), from the production
 // build in web/dist (run `pnpm --filter @free-agent/web build` first). Prints one line per page
 // and the largest; the budget is 300 KB (issue 14). CSS is listed apart.
 import { readFileSync } from 'node:fs';
@@ -27,7 +28,8 @@ export interface PageLoad {
 }
 
 /**
- * What a first visit to each lazily loaded page of the built console loads, read from
+ * What a first visit to each route page (`<Name>Page.tsx` under src/pages, loaded by the router) of
+ * the built console loads, read from
  * `<distDir>/.vite/manifest.json`; throws when the build or its manifest is missing.
  */
 export function initialLoads(distDir: string): PageLoad[] {
@@ -42,7 +44,7 @@ export function initialLoads(distDir: string): PageLoad[] {
   };
   const gzipped = (file: string) => gzipSync(readFileSync(path.join(distDir, file)), { level: 9 }).length;
   return Object.keys(manifest)
-    .filter((key) => manifest[key].isDynamicEntry && key.startsWith('src/pages/'))
+    .filter((key) => manifest[key].isDynamicEntry && /^src\/pages\/.*Page\.tsx$/.test(key))
     .map((page) => {
       const chunks = [...closure(page, closure(entry))];
       const files = chunks.map((key) => manifest[key].file);

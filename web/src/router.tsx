@@ -3,6 +3,7 @@ import { Loading } from './components/Loading.tsx';
 import { RouteError } from './pages/RouteError.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { validateBuildsSearch } from './pages/builds/buildsSearch.ts';
+import { validateDashboardSearch } from './pages/dashboard/dashboardSearch.ts';
 import { validateSignInSearch } from './pages/signIn/signInSearch.ts';
 import { sessionStore } from './session/session.ts';
 import { AppLayout } from './shell/AppLayout.tsx';
@@ -36,6 +37,7 @@ const appRoute = createRoute({
 const dashboardRoute = createRoute({
   getParentRoute: () => appRoute,
   path: '/',
+  validateSearch: validateDashboardSearch,
   component: lazyRouteComponent(() => import('./pages/dashboard/DashboardPage.tsx'), 'DashboardPage'),
 });
 

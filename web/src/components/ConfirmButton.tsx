@@ -86,7 +86,8 @@ export function ConfirmButton({
             <Button variant="default" onClick={close} disabled={pending}>
               Keep it
             </Button>
-            <Button color={color} onClick={() => void confirm()} loading={pending} data-autofocus>
+            {/* Red's default shade puts white text under 4.5:1 contrast: a darker one for the filled button. */}
+            <Button color={color === 'red' ? 'red.9' : color} onClick={() => void confirm()} loading={pending} data-autofocus>
               {confirmLabel ?? (typeof children === 'string' ? children : 'Confirm')}
             </Button>
           </Group>

@@ -12,7 +12,8 @@ export interface RelativeTimeProps {
  * on hover and are in the `<time>` element for machines.
  */
 export function RelativeTime({ value }: RelativeTimeProps) {
-  const now = useNow();
+  // The shared clock ticks every 15 s: a time that arrived since (a new build) would read as "in a few seconds".
+  const now = Math.max(useNow(), Date.now());
   if (value == null) return <span>—</span>;
   const date = typeof value === 'string' ? new Date(value) : value;
   const time = date.getTime();

@@ -54,8 +54,13 @@ export function consoleCacheExchange() {
     keys,
     resolvers: {
       Query: {
-        build: (_parent, args) => ({ __typename: 'Build', id: args.id as string }),
-        worker: (_parent, args) => ({ __typename: 'Worker', id: args.id as string }),
+        // Once the server answered null (no such build), that answer stands: a reference to an
+        // entity that never arrives would be a cache miss for ever (the page would load for ever).
+        build: (_parent, args, cache, info) =>
+          cache.resolve(info.parentKey, info.fieldName, args) === null ? null : { __typename: 'Build', id: args.id as string },
+        // The same for a worker.
+        worker: (_parent, args, cache, info) =>
+          cache.resolve(info.parentKey, info.fieldName, args) === null ? null : { __typename: 'Worker', id: args.id as string },
       },
     },
     updates: {
@@ -89,6 +94,12 @@ export function consoleCacheExchange() {
         },
       },
       Mutation: {
+        // A created key is new to the keys list: it fetches again.
+        createApiKey(_parent, _args, cache) {
+          for (const info of cache.inspectFields('Query')) {
+            if (info.fieldName === 'apiKeys') cache.invalidate('Query', 'apiKeys', info.arguments ?? undefined);
+          }
+        },
         // A submitted build is new to every list: the first pages fetch again.
         submitBuild(_parent, _args, cache) {
           for (const info of cache.inspectFields('Query')) {
