@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../server/src/db/migrate.ts';
 import { buildAgentBundle } from './agentBundle.ts';
+import { ensureConsoleBuilt } from './console.ts';
 import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from './postgresCluster.ts';
 
 declare module 'vitest' {
@@ -23,7 +24,9 @@ const silentLogger = { info() {}, warn() {}, debug() {}, error() {}, trace() {},
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = randomBytes(4).toString('hex');
+  // Built before any server starts and before test files run at once: every test sees one build.
   buildAgentBundle();
+  await ensureConsoleBuilt();
   const startedAt = Date.now();
   await removeAbandonedTempDirs();
   let cluster: TestCluster | undefined;

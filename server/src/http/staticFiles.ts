@@ -21,9 +21,10 @@ const TYPES: Record<string, string> = {
  * is 404, never index.html cached as if it were the file. Resolved paths never leave the root.
  */
 export function createStaticHandler(root: string) {
-  const available = existsSync(path.join(root, 'index.html'));
   return async (req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> => {
-    if (!available || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    // Asked each time: a console built after the server started (a fresh checkout's first build) is served.
+    if (!existsSync(path.join(root, 'index.html'))) return false;
     let decoded: string;
     try {
       decoded = decodeURIComponent(pathname);

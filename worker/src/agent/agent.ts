@@ -222,6 +222,7 @@ export class Agent {
         this.#connected = true;
         print(`connected to ${this.#options.serverUrl}`);
         this.#wake();
+        void this.#syncStatus();
       },
       onClosed: (code) => {
         if (this.#connected) print(`disconnected (${code ?? 'network error'}); reconnecting`);
@@ -356,6 +357,22 @@ export class Agent {
       if (heartbeat.accessToken && heartbeat.expiresAt) await this.#session.acceptToken(heartbeat.accessToken, heartbeat.expiresAt);
     } catch (error) {
       this.#onRequestError(error, 'heartbeat');
+    }
+    await this.#syncStatus();
+  }
+
+  /**
+   * Events are only heard while subscribed: a DRAIN or RESUME sent while the socket was away (or
+   * before its subscription was in place) is caught up from the worker's status, read after every
+   * (re)connection and with every idle heartbeat.
+   */
+  async #syncStatus(): Promise<void> {
+    try {
+      const { me } = await this.#session.api.request<{ me: { worker: { status: string } | null } }>(`{ me { worker { status } } }`);
+      const draining = me.worker?.status === 'DRAINING';
+      if (draining !== this.#draining) this.#onWorkerEvent(draining ? 'DRAIN' : 'RESUME', null);
+    } catch (error) {
+      this.#onRequestError(error, 'reading its status');
     }
   }
 
