@@ -6,6 +6,7 @@
 // as the server runs them (prepared, generic plan, the server's connection options), and prints
 // the median execution and planning times of five runs, and the wall time of the domain functions
 // themselves. Figures only: nothing is checked. Everything it makes is dropped at the end.
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { adminQuery, databaseUrl, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
 import { openDatabase, closeDatabase, type Database } from '../server/src/db/client.ts';
@@ -41,7 +42,7 @@ function parseBuilds(argv: string[]): number {
  * third of those before a claim), waits of 0–2 min and runs of 2–17 min, 60 % iOS; and their
  * events (submitted, claimed, started, finished). Deterministic (setseed).
  */
-async function insertHistory(client: pg.Client, count: number): Promise<void> {
+export async function insertHistory(client: pg.Client, count: number): Promise<void> {
   await client.query('SELECT setseed(0.42)');
   await client.query(
     `WITH raw AS (
@@ -214,4 +215,5 @@ async function main() {
   }
 }
 
-await main();
+// Only when run, not when another bench imports insertHistory (scripts/consoleLoadBench.ts).
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
