@@ -45,6 +45,7 @@ export interface RunningApp {
  */
 export function buildApp(config: Config, log: Logger) {
   let server: Server | undefined;
+  let stopping = false;
   let embedded: EmbeddedDatabase | undefined;
   let rescue: { stop(): Promise<void> } | undefined;
   let bus: EventBus | undefined;
@@ -86,6 +87,9 @@ export function buildApp(config: Config, log: Logger) {
     server = createServer((req, res) => {
       const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
       res.setHeader('x-request-id', requestId);
+      // Stopping: a keep-alive client that never pauses (an agent streaming logs) would hold the
+      // server open for ever; its connection ends after this answer.
+      if (stopping) res.setHeader('connection', 'close');
       const state = { requestId, databaseOperations: 0 };
       const startedAt = performance.now();
       res.once('finish', () =>
@@ -134,6 +138,7 @@ export function buildApp(config: Config, log: Logger) {
    * finish, then close the event bus and the database.
    */
   async function stop(): Promise<void> {
+    stopping = true;
     await rescue?.stop();
     await sockets?.close();
     if (server) {

