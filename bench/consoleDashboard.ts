@@ -8,9 +8,8 @@
 // themselves. Figures only: nothing is checked. Everything it makes is dropped at the end.
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { adminQuery, databaseUrl, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
+import { withScratchDatabase } from '../test/helpers/scratchDatabase.ts';
 import { openDatabase, closeDatabase, type Database } from '../server/src/db/client.ts';
-import { migrate } from '../server/src/db/migrate.ts';
 import { compile, type Sql, type SqlClient } from '../server/src/db/sql.ts';
 import { Prisma } from '../server/src/generated/prisma/client.ts';
 import { buildHistory } from '../server/src/queue/history.ts';
@@ -27,7 +26,7 @@ const HISTORY_RANGES = [
 const SERVER_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off';
 
 // The migrator and the pool only log lost connections and applied migrations: not wanted here.
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof migrate>[1];
+const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof openDatabase>[2];
 
 function parseBuilds(argv: string[]): number {
   const index = argv.indexOf('--builds');
@@ -160,59 +159,53 @@ function describe(text: string): string {
 
 async function main() {
   const builds = parseBuilds(process.argv.slice(2));
-  let cluster: TestCluster | undefined;
-  const adminUrl = process.env.DATABASE_URL ?? (cluster = await startTestCluster()).adminUrl;
-  const name = `free_agent_bench_dashboard_${Date.now().toString(36)}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-  const url = databaseUrl(adminUrl, name);
-  const client = new pg.Client({ connectionString: url, options: SERVER_OPTIONS });
-  try {
-    await migrate(url, silent);
-    await client.connect();
-    const inserting = performance.now();
-    await insertHistory(client, builds);
-    const counts = await client.query<{ builds: number; events: number }>(
-      `SELECT (SELECT count(*) FROM "Build")::int AS builds, (SELECT count(*) FROM "BuildEvent")::int AS events`,
-    );
-    const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
-    console.log(
-      `${counts.rows[0].builds} builds and ${counts.rows[0].events} events over 48 h, inserted and analyzed in ` +
-        `${((performance.now() - inserting) / 1000).toFixed(1)} s; PostgreSQL ${version}; ${RUNS} runs each, medians\n`,
-    );
+  await withScratchDatabase('free_agent_bench_dashboard', async (url) => {
+    const client = new pg.Client({ connectionString: url, options: SERVER_OPTIONS });
+    try {
+      await client.connect();
+      const inserting = performance.now();
+      await insertHistory(client, builds);
+      const counts = await client.query<{ builds: number; events: number }>(
+        `SELECT (SELECT count(*) FROM "Build")::int AS builds, (SELECT count(*) FROM "BuildEvent")::int AS events`,
+      );
+      const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+      console.log(
+        `${counts.rows[0].builds} builds and ${counts.rows[0].events} events over 48 h, inserted and analyzed in ` +
+          `${((performance.now() - inserting) / 1000).toFixed(1)} s; PostgreSQL ${version}; ${RUNS} runs each, medians\n`,
+      );
 
-    const { db, pool } = openDatabase(url, { dbPoolSize: 4, statementTimeoutMs: 30_000 }, silent);
-    const rows: string[][] = [];
-    const statsStatements = await capturePrisma(db, queueStats);
-    for (const [index, statement] of statsStatements.entries()) {
-      const { executionMs, planningMs } = await explain(client, `stats_${index}`, statement);
-      rows.push([`queueStats #${index + 1}`, executionMs.toFixed(2), planningMs.toFixed(2), describe(statement.text)]);
-    }
-    const statsWall = await wallTime(() => queueStats(db));
-    rows.push(['queueStats (all, in parallel)', '', '', `wall ${statsWall.toFixed(2)} ms through Prisma`]);
-    for (const { hours, bucketMinutes } of HISTORY_RANGES) {
-      const [statement] = await captureSql(pool, (spy) => buildHistory(spy, hours, bucketMinutes));
-      const { executionMs, planningMs } = await explain(client, `history_${hours}`, statement);
-      const wall = await wallTime(() => buildHistory(pool, hours, bucketMinutes));
-      rows.push([
-        `buildHistory ${hours} h / ${bucketMinutes} min`,
-        executionMs.toFixed(2),
-        planningMs.toFixed(2),
-        `wall ${wall.toFixed(2)} ms`,
-      ]);
-    }
-    await closeDatabase();
+      const { db, pool } = openDatabase(url, { dbPoolSize: 4, statementTimeoutMs: 30_000 }, silent);
+      const rows: string[][] = [];
+      const statsStatements = await capturePrisma(db, queueStats);
+      for (const [index, statement] of statsStatements.entries()) {
+        const { executionMs, planningMs } = await explain(client, `stats_${index}`, statement);
+        rows.push([`queueStats #${index + 1}`, executionMs.toFixed(2), planningMs.toFixed(2), describe(statement.text)]);
+      }
+      const statsWall = await wallTime(() => queueStats(db));
+      rows.push(['queueStats (all, in parallel)', '', '', `wall ${statsWall.toFixed(2)} ms through Prisma`]);
+      for (const { hours, bucketMinutes } of HISTORY_RANGES) {
+        const [statement] = await captureSql(pool, (spy) => buildHistory(spy, hours, bucketMinutes));
+        const { executionMs, planningMs } = await explain(client, `history_${hours}`, statement);
+        const wall = await wallTime(() => buildHistory(pool, hours, bucketMinutes));
+        rows.push([
+          `buildHistory ${hours} h / ${bucketMinutes} min`,
+          executionMs.toFixed(2),
+          planningMs.toFixed(2),
+          `wall ${wall.toFixed(2)} ms`,
+        ]);
+      }
+      await closeDatabase();
 
-    const header = ['query', 'execution ms', 'planning ms', 'statement / note'];
-    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-    const format = (row: string[]) =>
-      row.map((cell, column) => (column === 1 || column === 2 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ');
-    console.log(format(header));
-    for (const row of rows) console.log(format(row));
-  } finally {
-    await client.end().catch(() => undefined);
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await cluster?.stop();
-  }
+      const header = ['query', 'execution ms', 'planning ms', 'statement / note'];
+      const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+      const format = (row: string[]) =>
+        row.map((cell, column) => (column === 1 || column === 2 ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))).join('  ');
+      console.log(format(header));
+      for (const row of rows) console.log(format(row));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
 }
 
 // Only when run, not when another bench imports insertHistory (scripts/consoleLoadBench.ts).

@@ -9,12 +9,11 @@
 //  - the header and the Overview section on screen on /builds/<id>, for the build in the middle
 //    of the history.
 // Figures only: nothing is checked. Everything it starts is stopped and dropped at the end.
-import { randomBytes } from 'node:crypto';
 import { insertHistory } from '../bench/consoleDashboard.ts';
-import { migrate } from '../server/src/db/migrate.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { ensureConsoleBuilt, openConsole } from '../test/helpers/console.ts';
-import { adminQuery, databaseUrl, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
+import { adminQuery } from '../test/helpers/postgresCluster.ts';
+import { withScratchDatabase } from '../test/helpers/scratchDatabase.ts';
 import { startServer, type TestServer } from '../test/helpers/server.ts';
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
@@ -22,7 +21,6 @@ type Page = Awaited<ReturnType<typeof openConsole>>;
 
 const RUNS = 5;
 const LOAD_TIMEOUT_MS = 30_000;
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof migrate>[1];
 
 function parseBuilds(argv: string[]): number {
   const index = argv.indexOf('--builds');
@@ -84,56 +82,50 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main() {
   const builds = parseBuilds(process.argv.slice(2));
-  let cluster: TestCluster | undefined;
-  let server: TestServer | undefined;
-  let browser: Browser | undefined;
-  const adminUrl = process.env.DATABASE_URL ?? (cluster = await startTestCluster()).adminUrl;
-  const name = `free_agent_load_bench_${randomBytes(4).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-  try {
-    const url = databaseUrl(adminUrl, name);
-    await migrate(url, silent);
-    const began = performance.now();
-    const middleId = await fillHistory(url, builds);
-    console.log(`${builds.toLocaleString('en')} builds over 48 h inserted in ${((performance.now() - began) / 1000).toFixed(1)} s`);
-    server = await startServer({ databaseUrl: url });
-    await ensureConsoleBuilt();
-    browser = await launchChromium();
-    // Signed in and remembered first, so each measured load is the page alone (assets cached, as
-    // for someone who has the console open).
-    const page = await openConsole(browser, server, { key: server.adminKey, remember: true });
+  await withScratchDatabase('free_agent_load_bench', async (url) => {
+    let server: TestServer | undefined;
+    let browser: Browser | undefined;
+    try {
+      const began = performance.now();
+      const middleId = await fillHistory(url, builds);
+      console.log(`${builds.toLocaleString('en')} builds over 48 h inserted in ${((performance.now() - began) / 1000).toFixed(1)} s`);
+      server = await startServer({ databaseUrl: url });
+      await ensureConsoleBuilt();
+      browser = await launchChromium();
+      // Signed in and remembered first, so each measured load is the page alone (assets cached, as
+      // for someone who has the console open).
+      const page = await openConsole(browser, server, { key: server.adminKey, remember: true });
 
-    const firstRow = ['[data-testid="builds-table"] tbody tr[data-build-id]'];
-    const cases = [
-      { label: '/builds: first build row', path: '/builds', selectors: firstRow },
-      {
-        label: '/builds?status=FAILED&platform=IOS: first build row',
-        path: '/builds?status=FAILED&platform=IOS',
-        // A failed row: the filtered list, not anything shown before it applies.
-        selectors: ['[data-testid="builds-table"] tbody tr[data-build-id][data-status="FAILED"]'],
-      },
-      {
-        label: `/builds/<middle build>: header + overview`,
-        path: `/builds/${middleId}`,
-        selectors: ['h1', 'section[aria-label="Overview"]'],
-      },
-    ];
-    console.log(`time from navigation start, ${RUNS} runs each, in headless Chromium:`);
-    for (const { label, path, selectors } of cases) {
-      const times: number[] = [];
-      for (let run = 0; run < RUNS; run++) times.push(await timeToVisible(page, server, path, selectors));
-      console.log(
-        `  ${label}: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms ` +
-          `(${times.map((time) => time.toFixed(0)).join(', ')})`,
-      );
+      const firstRow = ['[data-testid="builds-table"] tbody tr[data-build-id]'];
+      const cases = [
+        { label: '/builds: first build row', path: '/builds', selectors: firstRow },
+        {
+          label: '/builds?status=FAILED&platform=IOS: first build row',
+          path: '/builds?status=FAILED&platform=IOS',
+          // A failed row: the filtered list, not anything shown before it applies.
+          selectors: ['[data-testid="builds-table"] tbody tr[data-build-id][data-status="FAILED"]'],
+        },
+        {
+          label: `/builds/<middle build>: header + overview`,
+          path: `/builds/${middleId}`,
+          selectors: ['h1', 'section[aria-label="Overview"]'],
+        },
+      ];
+      console.log(`time from navigation start, ${RUNS} runs each, in headless Chromium:`);
+      for (const { label, path, selectors } of cases) {
+        const times: number[] = [];
+        for (let run = 0; run < RUNS; run++) times.push(await timeToVisible(page, server, path, selectors));
+        console.log(
+          `  ${label}: median ${median(times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms ` +
+            `(${times.map((time) => time.toFixed(0)).join(', ')})`,
+        );
+      }
+      await page.context().close();
+    } finally {
+      await browser?.close();
+      await server?.stop();
     }
-    await page.context().close();
-  } finally {
-    await browser?.close();
-    await server?.stop();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await cluster?.stop();
-  }
+  });
 }
 
 await main();

@@ -7,13 +7,11 @@
 //    then 1,000 rows a frame (older pages load as they come into view), counted with
 //    requestAnimationFrame in the page.
 // Figures only: nothing is checked. Everything it starts is stopped and dropped at the end.
-import { randomBytes } from 'node:crypto';
-import { migrate } from '../server/src/db/migrate.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { ensureConsoleBuilt, openConsole } from '../test/helpers/console.ts';
 import { appendBuildLogs, claim, createApiKey, registerWorker, submitBuild } from '../test/helpers/flows.ts';
 import { expectData } from '../test/helpers/graphql.ts';
-import { adminQuery, databaseUrl, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
+import { withScratchDatabase } from '../test/helpers/scratchDatabase.ts';
 import { startServer, type TestServer } from '../test/helpers/server.ts';
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
@@ -21,7 +19,6 @@ type Page = Awaited<ReturnType<typeof openConsole>>;
 
 const BATCH = 5000;
 const SCROLL_MS = 4000;
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof migrate>[1];
 
 function parseLines(argv: string[]): number {
   const index = argv.indexOf('--lines');
@@ -83,55 +80,49 @@ function measureScroll(
 
 async function main() {
   const lineCount = parseLines(process.argv);
-  let cluster: TestCluster | undefined;
-  let server: TestServer | undefined;
-  let browser: Browser | undefined;
-  const adminUrl = process.env.DATABASE_URL ?? (cluster = await startTestCluster()).adminUrl;
-  const name = `free_agent_log_bench_${randomBytes(4).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-  try {
-    const url = databaseUrl(adminUrl, name);
-    await migrate(url, silent);
-    server = await startServer({ databaseUrl: url });
-    await ensureConsoleBuilt();
-    let began = Date.now();
-    const buildId = await storeLog(server, lineCount);
-    console.log(`stored ${lineCount.toLocaleString('en')} lines in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  await withScratchDatabase('free_agent_log_bench', async (url) => {
+    let server: TestServer | undefined;
+    let browser: Browser | undefined;
+    try {
+      server = await startServer({ databaseUrl: url });
+      await ensureConsoleBuilt();
+      let began = Date.now();
+      const buildId = await storeLog(server, lineCount);
+      console.log(`stored ${lineCount.toLocaleString('en')} lines in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 
-    browser = await launchChromium();
-    // Signed in and remembered first, so the measured load is the build page alone.
-    const page = await openConsole(browser, server, { key: server.adminKey, remember: true });
-    began = Date.now();
-    await page.goto(new URL(`/builds/${buildId}`, server.url).href);
-    await page.locator(`[data-testid="build-log"] [data-seq="${lineCount}"]`).getByText('CompileSwift').waitFor({ timeout: 60_000 });
-    console.log(`time to the last lines on screen (full page load): ${Date.now() - began} ms`);
+      browser = await launchChromium();
+      // Signed in and remembered first, so the measured load is the build page alone.
+      const page = await openConsole(browser, server, { key: server.adminKey, remember: true });
+      began = Date.now();
+      await page.goto(new URL(`/builds/${buildId}`, server.url).href);
+      await page.locator(`[data-testid="build-log"] [data-seq="${lineCount}"]`).getByText('CompileSwift').waitFor({ timeout: 60_000 });
+      console.log(`time to the last lines on screen (full page load): ${Date.now() - began} ms`);
 
-    for (const rowsPerFrame of [20, 1000]) {
-      const result = await measureScroll(page, rowsPerFrame);
-      console.log(
-        `scrolling up ${rowsPerFrame} rows a frame: ${result.fps.toFixed(1)} frames/s, longest frame ${result.longestFrameMs.toFixed(1)} ms, ` +
-          `${result.frames} frames, ${result.scrolledRows.toLocaleString('en')} rows`,
+      for (const rowsPerFrame of [20, 1000]) {
+        const result = await measureScroll(page, rowsPerFrame);
+        console.log(
+          `scrolling up ${rowsPerFrame} rows a frame: ${result.fps.toFixed(1)} frames/s, longest frame ${result.longestFrameMs.toFixed(1)} ms, ` +
+            `${result.frames} frames, ${result.scrolledRows.toLocaleString('en')} rows`,
+        );
+      }
+      // How long the rows scrolled past last take to fill in.
+      began = Date.now();
+      await page.waitForFunction(
+        () => document.querySelectorAll('[data-testid="build-log"] [data-seq] [data-placeholder]').length === 0,
+        undefined,
+        {
+          timeout: 30_000,
+        },
       );
+      console.log(`rows on screen filled in ${Date.now() - began} ms after the scroll stopped`);
+      const heap = await page.evaluate<number | undefined>('performance.memory?.usedJSHeapSize');
+      if (heap) console.log(`page JS heap: ${(heap / 1024 / 1024).toFixed(0)} MB`);
+      await page.context().close();
+    } finally {
+      await browser?.close();
+      await server?.stop();
     }
-    // How long the rows scrolled past last take to fill in.
-    began = Date.now();
-    await page.waitForFunction(
-      () => document.querySelectorAll('[data-testid="build-log"] [data-seq] [data-placeholder]').length === 0,
-      undefined,
-      {
-        timeout: 30_000,
-      },
-    );
-    console.log(`rows on screen filled in ${Date.now() - began} ms after the scroll stopped`);
-    const heap = await page.evaluate<number | undefined>('performance.memory?.usedJSHeapSize');
-    if (heap) console.log(`page JS heap: ${(heap / 1024 / 1024).toFixed(0)} MB`);
-    await page.context().close();
-  } finally {
-    await browser?.close();
-    await server?.stop();
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await cluster?.stop();
-  }
+  });
 }
 
 await main();
