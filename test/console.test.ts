@@ -123,14 +123,14 @@ describe('the shell', () => {
   it('follows the role: a SUBMITTER may submit but not see keys, a VIEWER sees keys and is read-only', async () => {
     const submitter = await createApiKey(server, 'SUBMITTER', 'bob');
     const page = await openConsole(browser, server, { key: submitter.secret });
-    const navigation = page.getByRole('navigation', { name: 'Pages' });
+    const navigation = page.getByRole('navigation', { name: 'Pages', exact: true });
     await navigation.getByRole('link', { name: 'Submit a build' }).waitFor();
     expect(await navigation.getByRole('link', { name: 'API keys' }).count()).toBe(0);
     await page.context().close();
 
     const viewer = await createApiKey(server, 'VIEWER', 'carol');
     const viewerPage = await openConsole(browser, server, { key: viewer.secret });
-    const viewerNavigation = viewerPage.getByRole('navigation', { name: 'Pages' });
+    const viewerNavigation = viewerPage.getByRole('navigation', { name: 'Pages', exact: true });
     await viewerNavigation.getByRole('link', { name: 'API keys' }).waitFor();
     expect(await viewerNavigation.getByRole('link', { name: 'Submit a build' }).count()).toBe(0);
     expect(await viewerPage.getByRole('navigation', { name: 'Main' }).textContent()).toContain('VIEWER · read-only');
@@ -182,7 +182,7 @@ describe('the shell', () => {
     await expectAccessible(page, 'phone-dashboard');
     await page.getByRole('button', { name: 'Open navigation' }).click();
     await expectAccessible(page, 'phone-navigation');
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Workers' }).click();
+    await page.getByRole('navigation', { name: 'Pages', exact: true }).getByRole('link', { name: 'Workers' }).click();
     await page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
     await expectAccessible(page, 'phone-workers');
     await page.context().close();

@@ -104,7 +104,7 @@ export async function openConsole(browser: Browser, server: TestServer, options:
  */
 export async function signIn(page: Page, key: string, { remember = false }: { remember?: boolean } = {}): Promise<void> {
   await submitSignIn(page, key, { remember });
-  await page.getByRole('navigation', { name: 'Pages' }).waitFor({ timeout: 15_000 });
+  await page.getByRole('navigation', { name: 'Pages', exact: true }).waitFor({ timeout: 15_000 });
 }
 
 /** Fills and submits the sign-in form, without waiting for the outcome. */

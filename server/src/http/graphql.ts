@@ -11,6 +11,7 @@ import { AppError, unavailable } from '../errors.ts';
 import type { Services } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
 import { useMutationRateLimit, TokenBuckets } from './mutationRateLimit.ts';
+import { useNestingLimit } from './nestingLimit.ts';
 import { currentRequestId } from './requestContext.ts';
 import { sendError } from './respond.ts';
 
@@ -111,6 +112,7 @@ export function createGraphqlHandler(services: Services) {
       maskError: (error, message) => maskError(error, message, log),
     },
     plugins: [
+      useNestingLimit(),
       EnvelopArmorPlugin({
         maxDepth: { n: LIMITS.depth, flattenFragments: true },
         costLimit: { maxCost: LIMITS.cost },
