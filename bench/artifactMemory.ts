@@ -3,7 +3,7 @@
 // principle 5 says artifacts are streamed, never buffered, so no transfer may grow the server by
 // more than 64 MiB. A benchmark prints figures and does not assert them: it exits non-zero only
 // when a transfer is broken (an HTTP error, a checksum mismatch), never on the memory figure.
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -11,10 +11,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from '../test/helpers/postgresCluster.ts';
+import { graphqlData } from '../test/helpers/httpClient.ts';
+import { createDatabase, openRunPostgres, type ScratchDatabase } from '../test/helpers/postgresCluster.ts';
 import { startServer, stopAllServers, type TestServer } from '../test/helpers/server.ts';
 import { createApiKey, createUpload, overHttp } from './lib/api.ts';
-import { graphql } from './lib/http.ts';
 
 const MiB = 1024 * 1024;
 const ARTIFACT_BYTES = 200 * MiB;
@@ -229,9 +229,8 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
     }),
   );
 
-  const { submitBuild } = await graphql<{ submitBuild: { id: string } }>(
+  const { submitBuild } = await graphqlData<{ submitBuild: { id: string } }>(
     server.graphqlUrl,
-    submitterKey,
     `
       mutation ($input: SubmitBuildInput!) {
         submitBuild(input: $input) {
@@ -240,10 +239,10 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       }
     `,
     { input: { platform: 'ANDROID', sourceUploadId: source.id, metadata: { appName: 'bench', version: '1.0.0' } } },
+    submitterKey,
   );
-  const { registerWorker } = await graphql<{ registerWorker: { accessToken: string } }>(
+  const { registerWorker } = await graphqlData<{ registerWorker: { accessToken: string } }>(
     server.graphqlUrl,
-    workerKey,
     `
       mutation ($input: RegisterWorkerInput!) {
         registerWorker(input: $input) {
@@ -252,11 +251,11 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       }
     `,
     { input: { name: 'bench-worker', platforms: ['ANDROID'] } },
+    workerKey,
   );
   const workerToken = registerWorker.accessToken;
-  const { claimBuild } = await graphql<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
+  const { claimBuild } = await graphqlData<{ claimBuild: { id: string; sourceUrl: string | null } | null }>(
     server.graphqlUrl,
-    workerToken,
     `
       mutation {
         claimBuild {
@@ -265,15 +264,16 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
         }
       }
     `,
+    {},
+    workerToken,
   );
   if (claimBuild?.id !== submitBuild.id || !claimBuild.sourceUrl)
     throw new Error(`claimBuild did not hand out the submitted build: ${JSON.stringify(claimBuild)}`);
   const sourceUrl = claimBuild.sourceUrl;
   figures.push(await measure(memory, 'source download (GET)', ARTIFACT_BYTES, () => getAndHash(sourceUrl, ARTIFACT_BYTES, sourceSha256)));
 
-  await graphql(
+  await graphqlData(
     server.graphqlUrl,
-    workerToken,
     `
       mutation ($buildId: ID!) {
         heartbeat(buildId: $buildId, progress: 50) {
@@ -284,6 +284,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
     {
       buildId: submitBuild.id,
     },
+    workerToken,
   );
   const result = await createUpload(overHttp(server, workerToken), { kind: 'RESULT', size: ARTIFACT_BYTES, buildId: submitBuild.id });
   let resultSha256 = '';
@@ -293,9 +294,8 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       return resultSha256;
     }),
   );
-  const { completeBuild } = await graphql<{ completeBuild: { status: string; resultSha256: string } }>(
+  const { completeBuild } = await graphqlData<{ completeBuild: { status: string; resultSha256: string } }>(
     server.graphqlUrl,
-    workerToken,
     `
       mutation ($buildId: ID!, $resultUploadId: ID!) {
         completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
@@ -305,13 +305,13 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       }
     `,
     { buildId: submitBuild.id, resultUploadId: result.id },
+    workerToken,
   );
   if (completeBuild.status !== 'COMPLETED' || completeBuild.resultSha256 !== resultSha256)
     throw new BrokenTransferError(`completeBuild answered ${JSON.stringify(completeBuild)}; expected COMPLETED with ${resultSha256}`);
 
-  const { build } = await graphql<{ build: { resultUrl: string | null } }>(
+  const { build } = await graphqlData<{ build: { resultUrl: string | null } }>(
     server.graphqlUrl,
-    submitterKey,
     `
       query ($id: ID!) {
         build(id: $id) {
@@ -320,6 +320,7 @@ async function runTransfers(server: TestServer, figures: TransferFigures[]): Pro
       }
     `,
     { id: submitBuild.id },
+    submitterKey,
   );
   if (!build.resultUrl) throw new Error('the completed build has no resultUrl for its submitter');
   const resultUrl = build.resultUrl;
@@ -348,40 +349,27 @@ function printTable(figures: TransferFigures[]): void {
 }
 
 async function main(): Promise<number> {
-  await removeAbandonedTempDirs();
-  let cluster: TestCluster | undefined;
-  let adminUrl: string;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-  } else {
-    cluster = await startTestCluster();
-    adminUrl = cluster.adminUrl;
-  }
-  const database = `free_agent_bench_${randomBytes(5).toString('hex')}`;
-  let created = false;
+  const postgres = await openRunPostgres();
+  let database: ScratchDatabase | undefined;
   let cleaning: Promise<void> | undefined;
   cleanUp = () =>
     (cleaning ??= (async () => {
       await stopAllServers();
-      if (created)
-        await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`).catch((error) =>
-          console.error(`could not drop ${database}: ${(error as Error).message}`),
-        );
-      await cluster?.stop();
+      await database?.drop().catch((error) => console.error(`could not drop ${database!.name}: ${(error as Error).message}`));
+      await postgres.close();
     })());
   const figures: TransferFigures[] = [];
   let failure: Error | undefined;
   try {
-    await adminQuery(adminUrl, `CREATE DATABASE "${database}"`);
-    created = true;
+    database = await createDatabase(postgres.adminUrl, 'free_agent_bench_');
     // The server migrates its database at start.
     const server = await startServer({
-      databaseUrl: databaseUrl(adminUrl, database),
+      databaseUrl: database.url,
       env: { FREE_AGENT_MAX_SOURCE_BYTES: UPLOAD_LIMIT_BYTES, FREE_AGENT_MAX_RESULT_BYTES: UPLOAD_LIMIT_BYTES },
     });
     console.log(
       `Free Agent artifact memory: ${ARTIFACT_BYTES / MiB} MiB each way, server pid ${server.pid}, ` +
-        `${cluster ? 'embedded PostgreSQL' : 'DATABASE_URL'}, node ${process.version}\n`,
+        `${postgres.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}, node ${process.version}\n`,
     );
     try {
       await runTransfers(server, figures);
@@ -400,7 +388,7 @@ async function main(): Promise<number> {
       {
         at: new Date().toISOString(),
         node: process.version,
-        database: cluster ? 'embedded' : 'DATABASE_URL',
+        database: postgres.embedded ? 'embedded' : 'DATABASE_URL',
         artifactBytes: ARTIFACT_BYTES,
         growthLimitBytes: GROWTH_LIMIT_MIB * MiB,
         sampleIntervalMs: SAMPLE_INTERVAL_MS,

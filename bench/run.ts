@@ -5,7 +5,8 @@
 // issue 4 and prints OK or MISS, but exits non-zero only when a scenario broke (an error).
 //
 // Scenarios: anchors, lifecycle, claims, dispatch, sockets, twoServers, herd, ingest, operations,
-// agent (the bundled free-agent worker: log throughput, log latency, idle cost) (default: all).
+// agent (the bundled free-agent worker: log throughput, log latency, idle cost), webhooks (deliveries
+// per second, lag from change to delivery) (default: all).
 // --quick (or BENCH_QUICK=1) runs a smaller version of each for a smoke check (~1–2 minutes).
 // --profile (or BENCH_PROFILE=1) CPU-profiles every server through its inspector, writes the
 // profiles to bench/results/profiles/ and prints their top self-time functions (figures are then
@@ -14,10 +15,9 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { removeAbandonedTempDirs } from '../test/helpers/postgresCluster.ts';
+import { closeHttpAgent } from '../test/helpers/httpClient.ts';
 import { BenchEnvironment, profilesSince, secret } from './lib/environment.ts';
 import type { AnchorKey, BenchContext, ScenarioResult, TableRow, TargetCheck } from './lib/fleet.ts';
-import { closeHttpAgent } from './lib/http.ts';
 import { loadAverage } from './lib/proc.ts';
 import { formatProfile, summarizeProfile } from './lib/profile.ts';
 import { agentScenario } from './scenarios/agent.ts';
@@ -30,6 +30,7 @@ import { lifecycleScenario } from './scenarios/lifecycle.ts';
 import { operationsScenario } from './scenarios/operations.ts';
 import { socketsScenario } from './scenarios/sockets.ts';
 import { twoServersScenario } from './scenarios/twoServers.ts';
+import { webhooksScenario } from './scenarios/webhooks.ts';
 
 const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> = {
   anchors: anchorsScenario,
@@ -42,6 +43,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<ScenarioResult>> 
   ingest: ingestScenario,
   operations: operationsScenario,
   agent: agentScenario,
+  webhooks: webhooksScenario,
 };
 
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
@@ -96,7 +98,6 @@ let cleanUp: () => Promise<void> = async () => {};
 
 async function main(): Promise<number> {
   const options = parseArguments(process.argv.slice(2));
-  await removeAbandonedTempDirs();
   await mkdir(resultsDir, { recursive: true });
   const profileDir = options.profile ? path.join(resultsDir, 'profiles') : undefined;
   if (profileDir) await rm(profileDir, { recursive: true, force: true });

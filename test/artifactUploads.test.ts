@@ -124,7 +124,11 @@ const abandonedCount = (uploadId: string) =>
 describe('an upload completes only with exactly its declared size', () => {
   it("refuses the issue's truncated upload (10 bytes for a declared 1000) with 400, and submitBuild cannot use it", async () => {
     const ticket = await reserve('SOURCE', 1000);
-    const response = await fetch(ticket.url, { method: 'PUT', headers: { 'content-length': '10' }, body: new Uint8Array(randomBytes(10)) });
+    const response = await fetch(ticket.url!, {
+      method: 'PUT',
+      headers: { 'content-length': '10' },
+      body: new Uint8Array(randomBytes(10)),
+    });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({
       error: { code: 'BAD_USER_INPUT', message: expect.stringMatching(/declared as 1000 bytes/) },
@@ -167,7 +171,7 @@ describe('an upload completes only with exactly its declared size', () => {
         ['no body at all', ['Content-Length: 0'], Buffer.alloc(0), 400, 'BAD_USER_INPUT'],
       ];
       for (const [framing, headers, bytes, status, code] of refused) {
-        const answer = (await rawPut(ticket.url, headers, bytes, 'answer'))!;
+        const answer = (await rawPut(ticket.url!, headers, bytes, 'answer'))!;
         expect(answer.status, framing).toBe(status);
         expect(JSON.parse(answer.body.toString()), framing).toMatchObject({
           error: { code, message: expect.stringContaining(`${size} bytes`) },
@@ -181,13 +185,13 @@ describe('an upload completes only with exactly its declared size', () => {
         ['chunked, cut off between chunks', ['Transfer-Encoding: chunked'], chunked(short, threeChunks(short.length), false)],
       ];
       for (const [index, [framing, headers, bytes]] of abandoned.entries()) {
-        await rawPut(ticket.url, headers, bytes, 'hang up');
+        await rawPut(ticket.url!, headers, bytes, 'hang up');
         // The server logs an abandoned PUT once it has cleaned up after it.
         await eventually(async () => (abandonedCount(ticket.id) === index + 1 ? true : undefined), 15_000, `${framing} to be handled`);
         await expectNothingKept(ticket.id, framing);
       }
 
-      const accepted = (await rawPut(ticket.url, ['Transfer-Encoding: chunked'], chunked(body, threeChunks(size)), 'answer'))!;
+      const accepted = (await rawPut(ticket.url!, ['Transfer-Encoding: chunked'], chunked(body, threeChunks(size)), 'answer'))!;
       expect(accepted.status).toBe(200);
       expect(JSON.parse(accepted.body.toString())).toEqual({ id: ticket.id, size, sha256: sha256(body) });
       const [row] = await adminQuery(database.url, `SELECT size, sha256, "storageKey" FROM "Upload" WHERE id = $1`, [ticket.id]);
@@ -200,10 +204,40 @@ describe('an upload completes only with exactly its declared size', () => {
     for (const size of [0, 1, 64 * 1024, 64 * 1024 + 1]) {
       const ticket = await reserve('SOURCE', size);
       const body = randomBytes(size);
-      const response = await fetch(ticket.url, { method: 'PUT', body: new Uint8Array(body) });
+      const response = await fetch(ticket.url!, { method: 'PUT', body: new Uint8Array(body) });
       expect(response.status, `${size} bytes`).toBe(200);
       expect(await response.json()).toEqual({ id: ticket.id, size, sha256: sha256(body) });
     }
+  });
+
+  it('refuses a body that does not match its declared sha256, read whole or streamed, keeps nothing, then accepts the right one', async () => {
+    for (const size of [100, 200 * 1024]) {
+      const body = randomBytes(size);
+      const ticket = expectData(
+        await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size, sha256: sha256(body) }),
+      ).createUpload;
+      const altered = Buffer.from(body);
+      altered[size - 1] ^= 0xff;
+      const refused = await fetch(ticket.url!, { method: 'PUT', body: new Uint8Array(altered) });
+      expect(refused.status, `${size} bytes`).toBe(400);
+      expect((await refused.json()).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('sha256') });
+      expect(await adminQuery(database.url, `SELECT "completedAt" FROM "Upload" WHERE id = '${ticket.id}'`)).toEqual([
+        { completedAt: null },
+      ]);
+      const stored = await readdir(path.join(server.dataDir, 'artifacts', 'uploads', ticket.id.slice(0, 2))).catch(() => []);
+      expect(stored.filter((name) => name.startsWith(ticket.id))).toEqual([]);
+
+      const accepted = await fetch(ticket.url!, { method: 'PUT', body: new Uint8Array(body) });
+      expect(await accepted.json()).toEqual({ id: ticket.id, size, sha256: sha256(body) });
+    }
+  });
+
+  it('refuses a sha256 that is not 64 hex digits', async () => {
+    const message = expectCode(
+      await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 3, sha256: 'abc' }),
+      'BAD_USER_INPUT',
+    );
+    expect(message).toMatch(/64 hex digits/);
   });
 });
 

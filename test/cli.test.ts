@@ -1,7 +1,6 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import {
 } from './helpers/flows.ts';
 import { AGENT_BUNDLE } from './helpers/agentBundle.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
+import { freePort } from './helpers/postgresCluster.ts';
 
 // The CLI as users run it: the bundled file, as real processes, against a real server; builds are
 // run by driving the worker protocol from the test.
@@ -343,11 +343,7 @@ describe('free-agent CLI', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
 
-    // A port the OS just gave out and nothing listens on any more.
-    const probe = net.createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const closedPort = (probe.address() as net.AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const closedPort = await freePort();
     const unreachable = await cli(['builds', '--server', `http://127.0.0.1:${closedPort}`, '--json']);
     expect(unreachable.code).toBe(3);
     expect(unreachable.stdout).toBe('');

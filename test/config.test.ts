@@ -63,6 +63,19 @@ const badValues: [variable: string, value: string, line: string][] = [
   ['FREE_AGENT_MAX_PENDING_BUILDS', 'lots', 'FREE_AGENT_MAX_PENDING_BUILDS: must be a whole number above 0, got "lots"'],
   ['FREE_AGENT_LOG_MAX_BYTES', '50MiB', 'FREE_AGENT_LOG_MAX_BYTES: must be a whole number of bytes above 0, got "50MiB"'],
   ['FREE_AGENT_MUTATIONS_PER_SECOND', '-3', 'FREE_AGENT_MUTATIONS_PER_SECOND: must be a number from 0 up (0: no limit), got "-3"'],
+  ['FREE_AGENT_STORAGE', 'gcs', 'FREE_AGENT_STORAGE: must be one of local, s3, got "gcs"'],
+  ['FREE_AGENT_S3_ENDPOINT', 'minio:9000', 'FREE_AGENT_S3_ENDPOINT: must be an http:// or https:// URL, got "minio:9000"'],
+  ['FREE_AGENT_S3_FORCE_PATH_STYLE', 'yes', 'FREE_AGENT_S3_FORCE_PATH_STYLE: must be true or false, got "yes"'],
+  [
+    'FREE_AGENT_S3_PREFIX',
+    '/builds',
+    'FREE_AGENT_S3_PREFIX: must be empty or folder names each ending in "/" (letters, digits, ".", "_", "-"), got "/builds"',
+  ],
+  [
+    'FREE_AGENT_S3_PART_BYTES',
+    '1048576',
+    'FREE_AGENT_S3_PART_BYTES: must be a whole number of bytes from 5242880 (5 MiB) to 5368709120 (5 GiB), got "1048576"',
+  ],
 ];
 
 it('pnpm start names every bad variable, the value given and what is allowed, at once and before building the console', async () => {
@@ -75,6 +88,12 @@ it('pnpm start names every bad variable, the value given and what is allowed, at
   expect(stderr).not.toContain('hunter2');
   // The console build (vite) never started.
   expect(stdout + stderr).not.toMatch(/vite v\d|building for production|transforming/);
+});
+
+it('object storage without a bucket is refused before anything starts', async () => {
+  const { code, stderr } = await pnpmStart({ FREE_AGENT_STORAGE: 's3' });
+  expect(code).toBe(2);
+  expect(stderr).toContain('FREE_AGENT_S3_BUCKET: required when FREE_AGENT_STORAGE=s3');
 });
 
 it('production without proper secrets is refused without printing the secrets given', async () => {

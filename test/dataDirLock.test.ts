@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApiKey, eventually, readBuild, submitBuild } from './helpers/flows.ts';
 import { expectData } from './helpers/graphql.ts';
-import { makeTempDir } from './helpers/postgresCluster.ts';
+import { isAlive, makeTempDir } from './helpers/postgresCluster.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
 // One data directory for the whole file: creating an embedded cluster is the slow part of a start.
@@ -125,12 +125,3 @@ it(
   },
   SLOW,
 );
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

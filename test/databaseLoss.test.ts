@@ -23,7 +23,7 @@ const SUBMITTERS = 20;
 async function submitOnce(server: TestServer, key: string, idempotencyKey: string): Promise<{ id: string } | { code: string }> {
   const ticket = await createUpload(server, key, { kind: 'SOURCE', filename: 'a.zip', size: 64 });
   if (ticket.errors) return { code: `HTTP ${ticket.status} ${String(ticket.errors[0]!.extensions?.code)}` };
-  const put = await fetch(ticket.data!.createUpload.url, { method: 'PUT', body: new Uint8Array(randomBytes(64)) });
+  const put = await fetch(ticket.data!.createUpload.url!, { method: 'PUT', body: new Uint8Array(randomBytes(64)) });
   if (put.status !== 200) return { code: `HTTP ${put.status} ${((await put.json()) as { error: { code: string } }).error.code}` };
   const submitted = await graphql<{ submitBuild: { id: string } }>(
     server.graphqlUrl,

@@ -53,7 +53,7 @@ it('refuses an expired signed upload URL with 403', async () => {
   const submitter = await createApiKey(server, 'SUBMITTER');
   const ticket = expectData(await createUpload(server, submitter.secret, { kind: 'SOURCE', filename: 'a.zip', size: 3 })).createUpload;
   await sleep(2200);
-  const response = await fetch(ticket.url, { method: 'PUT', body: 'abc' });
+  const response = await fetch(ticket.url!, { method: 'PUT', body: 'abc' });
   expect(response.status).toBe(403);
   expect((await response.json()).error.code).toBe('FORBIDDEN');
 });

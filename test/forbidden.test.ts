@@ -45,7 +45,8 @@ const snapshot = () =>
     database.url,
     `SELECT (SELECT json_agg(b ORDER BY id) FROM "Build" b) AS builds, (SELECT count(*) FROM "BuildEvent") AS events,
             (SELECT count(*) FROM "BuildLog") AS logs, (SELECT json_agg(w ORDER BY id) FROM "Worker" w) AS workers,
-            (SELECT count(*) FROM "ApiKey") AS keys, (SELECT count(*) FROM "Upload") AS uploads`,
+            (SELECT count(*) FROM "ApiKey") AS keys, (SELECT count(*) FROM "Upload") AS uploads,
+            (SELECT json_agg(h ORDER BY id) FROM "Webhook" h) AS webhooks, (SELECT json_agg(d ORDER BY id) FROM "WebhookDelivery" d) AS deliveries`,
   );
 
 async function expectRefused(call: () => Promise<{ errors?: unknown[] }>, code: string) {
@@ -59,23 +60,13 @@ const listBuilds = `{ builds { edges { node { id } } } }`;
 
 describe('roles', () => {
   it('refuses callers without credentials or with bad ones (UNAUTHENTICATED)', async () => {
-    await expectRefused(() => graphql(server.graphqlUrl, listBuilds), 'UNAUTHENTICATED');
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            {
-              me {
-                name
-              }
-            }
-          `,
-          {},
-          `fak_${randomBytes(32).toString('base64url')}`,
-        ),
-      'UNAUTHENTICATED',
-    );
+    const attempts: [token: string | undefined, operation: string][] = [
+      [undefined, listBuilds],
+      [`fak_${randomBytes(32).toString('base64url')}`, '{ me { name } }'],
+    ];
+    for (const [token, operation] of attempts)
+      await expectRefused(() => graphql(server.graphqlUrl, operation, {}, token), 'UNAUTHENTICATED');
+    // A scheme other than Bearer, which graphql() cannot send.
     const response = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Basic abc' },
@@ -86,87 +77,27 @@ describe('roles', () => {
 
   it('lets each role do only its own work (FORBIDDEN)', async () => {
     const worker = await registerWorker(server, workerKey);
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              createApiKey(name: "x", role: ADMIN) {
-                secret
-              }
-            }
-          `,
-          {},
-          submitter,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              registerWorker(input: { name: "x", platforms: [IOS] }) {
-                accessToken
-              }
-            }
-          `,
-          {},
-          submitter,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(() => graphql(server.graphqlUrl, listBuilds, {}, workerKey), 'FORBIDDEN');
-    await expectRefused(() => graphql(server.graphqlUrl, listBuilds, {}, worker.token), 'FORBIDDEN');
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation {
-              claimBuild {
-                id
-              }
-            }
-          `,
-          {},
-          submitter,
-        ),
-      'FORBIDDEN',
-    );
-    await expectRefused(() => createUpload(server, worker.token, { kind: 'SOURCE', filename: 'a', size: 1 }), 'FORBIDDEN');
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            {
-              apiKeys {
-                id
-              }
-            }
-          `,
-          {},
-          submitter,
-        ),
-      'FORBIDDEN',
-    );
     // Only ADMIN resumes a drained worker: not a SUBMITTER or WORKER key, not the worker itself.
     expectData(
       await graphql(server.graphqlUrl, 'mutation ($id: ID!) { drainWorker(id: $id) { id } }', { id: worker.workerId }, server.adminKey),
     );
-    for (const token of [submitter, workerKey, worker.token, viewer])
-      await expectRefused(
-        () => graphql(server.graphqlUrl, 'mutation ($id: ID!) { resumeWorker(id: $id) { id } }', { id: worker.workerId }, token),
-        'FORBIDDEN',
-      );
-    // A VIEWER key's role is not one a SUBMITTER may hand out either.
-    await expectRefused(
-      () => graphql(server.graphqlUrl, 'mutation { createApiKey(name: "v", role: VIEWER) { secret } }', {}, submitter),
-      'FORBIDDEN',
-    );
+    const resume = 'mutation ($id: ID!) { resumeWorker(id: $id) { id } }';
+    type Refusal = [caller: string, operation: string, variables?: object];
+    // Each row: a caller, and an operation its role may not run.
+    const refusals: Refusal[] = [
+      [submitter, 'mutation { createApiKey(name: "x", role: ADMIN) { secret } }'],
+      // A VIEWER key's role is not one a SUBMITTER may hand out either.
+      [submitter, 'mutation { createApiKey(name: "v", role: VIEWER) { secret } }'],
+      [submitter, 'mutation { registerWorker(input: { name: "x", platforms: [IOS] }) { accessToken } }'],
+      [submitter, 'mutation { claimBuild { id } }'],
+      [submitter, '{ apiKeys { id } }'],
+      [workerKey, listBuilds],
+      [worker.token, listBuilds],
+      [worker.token, 'mutation { createUpload(input: { kind: SOURCE, filename: "a", size: 1 }) { id } }'],
+      ...[submitter, workerKey, worker.token, viewer].map((caller): Refusal => [caller, resume, { id: worker.workerId }]),
+    ];
+    for (const [caller, operation, variables] of refusals)
+      await expectRefused(() => graphql(server.graphqlUrl, operation, variables ?? {}, caller), 'FORBIDDEN');
   });
 
   it('refuses every mutation to a VIEWER key (FORBIDDEN) and changes nothing', async () => {
@@ -174,6 +105,20 @@ describe('roles', () => {
     const build = await submitBuild(server, submitter);
     const source = await upload(server, submitter, 'SOURCE', Buffer.from('viewed source'));
     const keyId = (await createApiKey(server, 'SUBMITTER', 'viewed key')).id;
+    const webhookId = expectData(
+      await graphql(
+        server.graphqlUrl,
+        'mutation { createWebhook(input: { url: "https://example.com/hook", events: [BUILD_FAILED] }) { webhook { id } } }',
+        {},
+        server.adminKey,
+      ),
+    ).createWebhook.webhook.id;
+    // A delivery that was given up on: redeliverable, and not sent meanwhile.
+    const [delivery] = await adminQuery(
+      database.url,
+      `INSERT INTO "WebhookDelivery" ("webhookId", event, payload, status) VALUES ($1, 'BUILD_FAILED', '{}', 'FAILED') RETURNING id`,
+      [webhookId],
+    );
     // One row per mutation of schema.graphql, each with arguments that would do something for a
     // caller allowed to: the refusal comes from the role, not from the arguments.
     const rows: [string, string, object][] = [
@@ -189,8 +134,20 @@ describe('roles', () => {
         'mutation ($id: ID!, $up: ID!) { completeBuild(buildId: $id, resultUploadId: $up) { id } }',
         { id: build.id, up: source },
       ],
+      ['completeUpload', 'mutation ($up: ID!) { completeUpload(uploadId: $up) { id } }', { up: source }],
       ['createApiKey', 'mutation { createApiKey(name: "mine", role: VIEWER) { secret } }', {}],
       ['createUpload', 'mutation { createUpload(input: { kind: SOURCE, filename: "a.zip", size: 1 }) { id } }', {}],
+      [
+        'createUploadParts',
+        'mutation ($up: ID!) { createUploadParts(uploadId: $up, parts: [{ number: 1, sha256: "00" }]) { url } }',
+        { up: source },
+      ],
+      [
+        'createWebhook',
+        'mutation { createWebhook(input: { url: "https://example.com/other", events: [BUILD_COMPLETED] }) { secret } }',
+        {},
+      ],
+      ['deleteWebhook', 'mutation ($id: ID!) { deleteWebhook(id: $id) { id } }', { id: webhookId }],
       ['drainWorker', 'mutation ($id: ID!) { drainWorker(id: $id) { id } }', { id: worker.workerId }],
       ['failBuild', 'mutation ($id: ID!) { failBuild(buildId: $id, message: "no") { id } }', { id: build.id }],
       ['heartbeat', 'mutation ($id: ID!) { heartbeat(buildId: $id, progress: 5) { cancelRequested } }', { id: build.id }],
@@ -199,14 +156,17 @@ describe('roles', () => {
         'mutation ($id: ID!) { recordBuildTelemetry(buildId: $id, events: [{ kind: "stage" }]) { accepted } }',
         { id: build.id },
       ],
+      ['redeliverWebhookDelivery', 'mutation ($id: ID!) { redeliverWebhookDelivery(id: $id) { id } }', { id: delivery.id }],
       ['registerWorker', 'mutation { registerWorker(input: { name: "v", platforms: [IOS] }) { accessToken } }', {}],
       ['reportDiagnostics', 'mutation { reportDiagnostics(input: { checks: [{ name: "disk", status: OK }] }) { id } }', {}],
       ['resumeWorker', 'mutation ($id: ID!) { resumeWorker(id: $id) { id } }', { id: worker.workerId }],
       ['retryBuild', 'mutation ($id: ID!) { retryBuild(id: $id) { id } }', { id: build.id }],
       ['revokeApiKey', 'mutation ($id: ID!) { revokeApiKey(id: $id) { id } }', { id: keyId }],
       ['revokeWorker', 'mutation ($id: ID!) { revokeWorker(id: $id) { id } }', { id: worker.workerId }],
+      ['rotateWebhookSecret', 'mutation ($id: ID!) { rotateWebhookSecret(id: $id) { secret } }', { id: webhookId }],
       ['submitBuild', submitMutation, { input: { platform: 'IOS', sourceUploadId: source } }],
       ['unregisterWorker', 'mutation { unregisterWorker }', {}],
+      ['updateWebhook', 'mutation ($id: ID!) { updateWebhook(id: $id, input: { enabled: false }) { id } }', { id: webhookId }],
     ];
     const schema = buildSchema(readFileSync(new URL('../schema.graphql', import.meta.url), 'utf8'));
     expect(rows.map(([name]) => name).sort()).toEqual(Object.keys(schema.getMutationType()!.getFields()).sort());
@@ -216,6 +176,9 @@ describe('roles', () => {
     expect(expectData(await graphql(server.graphqlUrl, listBuilds, {}, viewer)).builds.edges.length).toBeGreaterThan(0);
     // Out of the queue again: the tests below claim their own builds.
     expectData(await cancelBuild(server, submitter, build.id));
+    expectData(
+      await graphql(server.graphqlUrl, 'mutation ($id: ID!) { deleteWebhook(id: $id) { id } }', { id: webhookId }, server.adminKey),
+    );
   });
 });
 
@@ -227,15 +190,15 @@ describe('workers act only on their own builds', () => {
     expect((await claim(server, owner.token))?.id).toBe(build.id);
     const ownerResult = await upload(server, owner.token, 'RESULT', Buffer.from('result'), build.id);
 
-    await expectRefused(() => heartbeat(server, other.token, build.id, 50), 'FORBIDDEN');
-    await expectRefused(() => appendBuildLogs(server, other.token, build.id, 1, [{ level: 'INFO', message: 'x' }]), 'FORBIDDEN');
-    await expectRefused(() => completeBuild(server, other.token, build.id, ownerResult), 'FORBIDDEN');
-    await expectRefused(() => failBuild(server, other.token, build.id, { message: 'no' }), 'FORBIDDEN');
-    await expectRefused(() => readBuild(server, other.token, build.id, 'id'), 'FORBIDDEN');
-    await expectRefused(
+    const attempts = [
+      () => heartbeat(server, other.token, build.id, 50),
+      () => appendBuildLogs(server, other.token, build.id, 1, [{ level: 'INFO', message: 'x' }]),
+      () => completeBuild(server, other.token, build.id, ownerResult),
+      () => failBuild(server, other.token, build.id, { message: 'no' }),
+      () => readBuild(server, other.token, build.id, 'id'),
       () => createUpload(server, other.token, { kind: 'RESULT', filename: 'r', size: 1, buildId: build.id }),
-      'FORBIDDEN',
-    );
+    ];
+    for (const attempt of attempts) await expectRefused(attempt, 'FORBIDDEN');
     expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
   });
 
@@ -272,15 +235,18 @@ describe('workers act only on their own builds', () => {
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     const secondResult = await upload(server, worker.token, 'RESULT', Buffer.from('second'), build.id);
     expectData(await complete(server, worker.token, build.id));
-    await expectRefused(() => completeBuild(server, worker.token, build.id, secondResult), 'CONFLICT');
-    await expectRefused(() => cancelBuild(server, submitter, build.id), 'CONFLICT');
-    await expectRefused(() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT');
-    await expectRefused(() => failBuild(server, worker.token, build.id, { message: 'late' }), 'CONFLICT');
-    const resultInput = { kind: 'RESULT' as const, filename: 'r', size: 1 };
-    await expectRefused(() => createUpload(server, worker.token, { ...resultInput, buildId: build.id }), 'CONFLICT');
-    await expectRefused(() => createUpload(server, worker.token, { ...resultInput, buildId: randomUUID() }), 'NOT_FOUND');
     const pending = await submitBuild(server, submitter);
-    await expectRefused(() => retryBuild(server, submitter, pending.id), 'CONFLICT');
+    const resultInput = { kind: 'RESULT' as const, filename: 'r', size: 1 };
+    const attempts: [() => Promise<{ errors?: unknown[] }>, string][] = [
+      [() => completeBuild(server, worker.token, build.id, secondResult), 'CONFLICT'],
+      [() => cancelBuild(server, submitter, build.id), 'CONFLICT'],
+      [() => heartbeat(server, worker.token, build.id, 5), 'CONFLICT'],
+      [() => failBuild(server, worker.token, build.id, { message: 'late' }), 'CONFLICT'],
+      [() => createUpload(server, worker.token, { ...resultInput, buildId: build.id }), 'CONFLICT'],
+      [() => createUpload(server, worker.token, { ...resultInput, buildId: randomUUID() }), 'NOT_FOUND'],
+      [() => retryBuild(server, submitter, pending.id), 'CONFLICT'],
+    ];
+    for (const [attempt, code] of attempts) await expectRefused(attempt, code);
   });
 });
 
@@ -292,22 +258,8 @@ describe('revoked workers', () => {
     expectData(await revokeWorker(server, worker.workerId));
     expect(await buildStatus(server, build.id)).toBe('PENDING');
     await expectRefused(() => heartbeat(server, worker.token, build.id), 'UNAUTHENTICATED');
-    await expectRefused(
-      () =>
-        graphql(
-          server.graphqlUrl,
-          `
-            mutation ($id: ID!) {
-              registerWorker(input: { name: "again", platforms: [IOS], workerId: $id }) {
-                accessToken
-              }
-            }
-          `,
-          { id: worker.workerId },
-          workerKey,
-        ),
-      'FORBIDDEN',
-    );
+    const reregister = 'mutation ($id: ID!) { registerWorker(input: { name: "again", platforms: [IOS], workerId: $id }) { accessToken } }';
+    await expectRefused(() => graphql(server.graphqlUrl, reregister, { id: worker.workerId }, workerKey), 'FORBIDDEN');
   });
 });
 
@@ -407,12 +359,12 @@ describe('artifacts', () => {
 
   it('answers 413 to a body larger than declared and keeps nothing', async () => {
     const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 1000 })).createUpload;
-    const response = await fetch(ticket.url, { method: 'PUT', body: randomBytes(5000) });
+    const response = await fetch(ticket.url!, { method: 'PUT', body: randomBytes(5000) });
     expect(response.status).toBe(413);
     const rows = await adminQuery(database.url, `SELECT "completedAt", size FROM "Upload" WHERE id = $1`, [ticket.id]);
     expect(rows).toEqual([{ completedAt: null, size: null }]);
     // Streamed without a Content-Length, the body is cut off as it passes the limit.
-    const streamed = await fetch(ticket.url, {
+    const streamed = await fetch(ticket.url!, {
       method: 'PUT',
       body: new ReadableStream({
         start(controller) {
@@ -430,35 +382,21 @@ describe('artifacts', () => {
 
   it('refuses tampered signed URLs with 403', async () => {
     const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 3 })).createUpload;
-    const url = new URL(ticket.url);
-    const tampered = [
-      (() => {
-        const u = new URL(url);
-        u.searchParams.set('sig', `${u.searchParams.get('sig')!.slice(0, -2)}AA`);
-        return u;
-      })(),
-      (() => {
-        const u = new URL(url);
-        u.searchParams.set('expires', String(Number(u.searchParams.get('expires')) + 3600));
-        return u;
-      })(),
-      (() => {
-        const u = new URL(url);
-        u.pathname = u.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
-        return u;
-      })(),
+    const url = new URL(ticket.url!);
+    // Each one changes one signed part of the URL.
+    const tamperings: ((copy: URL) => void)[] = [
+      (copy) => copy.searchParams.set('sig', `${copy.searchParams.get('sig')!.slice(0, -2)}AA`),
+      (copy) => copy.searchParams.set('expires', String(Number(copy.searchParams.get('expires')) + 3600)),
+      (copy) => (copy.pathname = copy.pathname.replace(/.$/, (c) => (c === '0' ? '1' : '0'))),
       // The path names the declared size and kind: neither can be raised or swapped.
-      (() => {
-        const u = new URL(url);
-        u.pathname = u.pathname.replace(/\/source\/3$/, '/source/3000');
-        return u;
-      })(),
-      (() => {
-        const u = new URL(url);
-        u.pathname = u.pathname.replace(/\/source\/3$/, '/certs/3');
-        return u;
-      })(),
+      (copy) => (copy.pathname = copy.pathname.replace(/\/source\/3$/, '/source/3000')),
+      (copy) => (copy.pathname = copy.pathname.replace(/\/source\/3$/, '/certs/3')),
     ];
+    const tampered = tamperings.map((tamper) => {
+      const copy = new URL(url);
+      tamper(copy);
+      return copy;
+    });
     for (const bad of tampered) expect((await fetch(bad, { method: 'PUT', body: 'abc' })).status).toBe(403);
     // The right URL with the wrong method is not a download link either.
     expect((await fetch(url, { method: 'GET' })).status).toBeGreaterThanOrEqual(403);
@@ -467,8 +405,8 @@ describe('artifacts', () => {
 
   it('answers a second PUT of one upload with 409, keeping the first bytes and nothing else', async () => {
     const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 5 })).createUpload;
-    expect((await fetch(ticket.url, { method: 'PUT', body: 'first' })).status).toBe(200);
-    const second = await fetch(ticket.url, { method: 'PUT', body: 'again' });
+    expect((await fetch(ticket.url!, { method: 'PUT', body: 'first' })).status).toBe(200);
+    const second = await fetch(ticket.url!, { method: 'PUT', body: 'again' });
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ error: { code: 'CONFLICT' } });
     const [row] = await adminQuery(database.url, `SELECT sha256, "storageKey" FROM "Upload" WHERE id = $1`, [ticket.id]);
@@ -480,7 +418,7 @@ describe('artifacts', () => {
   it('answers a PUT for an upload whose row is gone with 404 and keeps nothing', async () => {
     const ticket = expectData(await createUpload(server, submitter, { kind: 'SOURCE', filename: 'a.zip', size: 5 })).createUpload;
     await adminQuery(database.url, `DELETE FROM "Upload" WHERE id = $1`, [ticket.id]);
-    const response = await fetch(ticket.url, { method: 'PUT', body: 'bytes' });
+    const response = await fetch(ticket.url!, { method: 'PUT', body: 'bytes' });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
     const stored = await readdir(path.join(server.dataDir, 'artifacts', 'uploads', ticket.id.slice(0, 2))).catch(() => []);

@@ -1,15 +1,15 @@
 // The Free Agent operations the benchmark drives, each one GraphQL operation (or the PUT of a
 // signed upload URL), exactly as test/helpers/flows.ts and a real worker agent send them. Each
 // goes through a Caller: an HTTP POST with a key or token, or an operation on a worker's socket.
-import { randomBytes } from 'node:crypto';
-import { graphql, putBytes } from './http.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { graphqlData, httpRequest } from '../../test/helpers/httpClient.ts';
 
-/** Runs one query or mutation and returns its data; errors throw GraphQLRequestError. */
+/** Runs one query or mutation and returns its data; errors throw GraphQLRequestError (test/helpers/httpClient.ts). */
 export type Caller = <T>(query: string, variables?: object) => Promise<T>;
 
-/** Operations as HTTP POSTs to `endpoint` with `Authorization: Bearer <token>`. */
+/** Operations as HTTP POSTs to `endpoint` with `Authorization: Bearer <token>`, on the shared keep-alive agent. */
 export function overHttp(endpoint: Pick<Endpoint, 'graphqlUrl'>, token: string): Caller {
-  return (query, variables) => graphql(endpoint.graphqlUrl, token, query, variables);
+  return (query, variables) => graphqlData(endpoint.graphqlUrl, query, variables, token);
 }
 
 export type Platform = 'IOS' | 'ANDROID';
@@ -34,16 +34,27 @@ export async function createApiKey(admin: Caller, role: 'SUBMITTER' | 'WORKER'):
   return data.createApiKey.secret;
 }
 
+/** A single-PUT upload's ticket: where to PUT, with which headers (e.g. object storage's checksum). */
+export interface UploadTicket {
+  id: string;
+  url: string;
+  headers: { name: string; value: string }[];
+}
+
 export async function createUpload(
   call: Caller,
-  input: { kind: 'SOURCE' | 'RESULT'; size: number; buildId?: string },
-): Promise<{ id: string; url: string }> {
-  const data = await call<{ createUpload: { id: string; url: string } }>(
+  input: { kind: 'SOURCE' | 'RESULT'; size: number; sha256?: string; buildId?: string },
+): Promise<UploadTicket> {
+  const data = await call<{ createUpload: UploadTicket }>(
     `
       mutation ($input: CreateUploadInput!) {
         createUpload(input: $input) {
           id
           url
+          headers {
+            name
+            value
+          }
         }
       }
     `,
@@ -52,10 +63,18 @@ export async function createUpload(
   return data.createUpload;
 }
 
-/** createUpload + PUT: the upload id, ready to submit or complete with. */
+/** PUTs bytes to a signed upload URL with the ticket's headers; throws unless the answer is 200. */
+export async function putBytes(url: string, bytes: Buffer, headers: { name: string; value: string }[] = []): Promise<void> {
+  const extra = Object.fromEntries(headers.map((header) => [header.name, header.value]));
+  const answer = await httpRequest(url, { method: 'PUT', headers: { 'content-type': 'application/octet-stream', ...extra }, body: bytes });
+  if (answer.status !== 200) throw new Error(`PUT ${new URL(url).pathname} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
+}
+
+/** createUpload (declaring the sha256, as the agent and CLI do) + PUT: the upload id, ready to submit or complete with. */
 export async function uploadBytes(call: Caller, kind: 'SOURCE' | 'RESULT', bytes: Buffer, buildId?: string): Promise<string> {
-  const ticket = await createUpload(call, { kind, size: bytes.length, buildId });
-  await putBytes(ticket.url, bytes);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const ticket = await createUpload(call, { kind, size: bytes.length, sha256, buildId });
+  await putBytes(ticket.url, bytes, ticket.headers);
   return ticket.id;
 }
 

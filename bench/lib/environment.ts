@@ -4,16 +4,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { adminQuery, databaseUrl, makeTempDir, startTestCluster, type TestCluster } from '../../test/helpers/postgresCluster.ts';
+import {
+  adminQuery,
+  createDatabase,
+  makeTempDir,
+  openRunPostgres,
+  type RunPostgres,
+  type ScratchDatabase,
+} from '../../test/helpers/postgresCluster.ts';
 import { startServer, type TestServer } from '../../test/helpers/server.ts';
 import { Inspector } from './inspector.ts';
 import { findPostmaster, machineBusySeconds } from './proc.ts';
 
-export interface BenchDatabase {
-  name: string;
-  url: string;
-  drop(): Promise<void>;
-}
+/** A scenario's database: `url`, `name` and `drop()`. */
+export type BenchDatabase = ScratchDatabase;
 
 export interface ServerSettings {
   /** Extra environment for every server the benchmark starts (applied before per-call env). */
@@ -33,41 +37,34 @@ export class BenchEnvironment {
   #profilers = new Map<TestServer, { inspector: Inspector; label: string }>();
 
   private constructor(
-    private readonly cluster: TestCluster | undefined,
-    adminUrl: string,
+    private readonly postgres: RunPostgres,
     readonly settings: ServerSettings,
   ) {
-    this.adminUrl = adminUrl;
-    const { hostname, port } = new URL(adminUrl);
+    this.adminUrl = postgres.adminUrl;
+    const { hostname, port } = new URL(postgres.adminUrl);
     const local = ['127.0.0.1', 'localhost', '::1'].includes(hostname);
     this.postmasterPid = local ? findPostmaster(Number(port || 5432)) : undefined;
-    this.label = cluster ? 'embedded PostgreSQL' : `DATABASE_URL (${hostname}:${port || 5432})`;
+    this.label = postgres.label;
   }
 
-  /** DATABASE_URL's server when set (a database per scenario is made on it), else an embedded cluster. */
+  /** The run's PostgreSQL (openRunPostgres: DATABASE_URL's server, else an embedded cluster); a database per scenario is made on it. */
   static async open(settings: ServerSettings): Promise<BenchEnvironment> {
-    const fromEnvironment = process.env.DATABASE_URL;
-    if (fromEnvironment) return new BenchEnvironment(undefined, fromEnvironment, settings);
-    const cluster = await startTestCluster();
-    return new BenchEnvironment(cluster, cluster.adminUrl, settings);
+    return new BenchEnvironment(await openRunPostgres(), settings);
   }
 
+  /** A fresh empty database `free_agent_bench_<purpose>_<random hex>` (the server migrates it), dropped by close() if not before. */
   async createDatabase(purpose: string): Promise<BenchDatabase> {
-    const name = `free_agent_bench_${purpose.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_${randomBytes(4).toString('hex')}`;
-    await adminQuery(this.adminUrl, `CREATE DATABASE "${name}"`);
-    let dropped = false;
-    const database: BenchDatabase = {
-      name,
-      url: databaseUrl(this.adminUrl, name),
+    const database = await createDatabase(this.adminUrl, `free_agent_bench_${purpose.toLowerCase().replace(/[^a-z0-9]+/g, '_')}_`);
+    const drop = database.drop;
+    const tracked: BenchDatabase = {
+      ...database,
       drop: async () => {
-        if (dropped) return;
-        dropped = true;
-        this.#databases.delete(database);
-        await adminQuery(this.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        this.#databases.delete(tracked);
+        await drop();
       },
     };
-    this.#databases.add(database);
-    return database;
+    this.#databases.add(tracked);
+    return tracked;
   }
 
   /** A data directory to share between server processes (artifacts written by one, read by another). */
@@ -136,7 +133,7 @@ export class BenchEnvironment {
     }
   }
 
-  /** Stops every server, drops every database, removes shared data dirs and stops the embedded cluster. */
+  /** Stops every server, drops every database, removes shared data dirs and closes the run's PostgreSQL. */
   async close(): Promise<void> {
     await Promise.all(
       [...this.#servers].map((server) =>
@@ -151,7 +148,7 @@ export class BenchEnvironment {
     }
     for (const dir of this.#dataDirs) await rm(dir, { recursive: true, force: true });
     this.#dataDirs.clear();
-    await this.cluster?.stop();
+    await this.postgres.close();
   }
 }
 

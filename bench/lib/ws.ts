@@ -2,8 +2,8 @@
 // connectionParams exactly as the reference agent and the console do.
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { type GraphQLError, operationError, requireData } from '../../test/helpers/httpClient.ts';
 import type { Caller } from './api.ts';
-import { type GraphQLErrorEntry, operationError } from './http.ts';
 
 export interface Socket {
   client: Client;
@@ -63,13 +63,19 @@ export function openSocket(wsUrl: string, token: string): Socket {
           { query, variables: variables as Record<string, unknown> },
           {
             next: (result) => {
-              const first = (result.errors as GraphQLErrorEntry[] | undefined)?.[0];
-              if (first || !result.data) reject(operationError(query, first, '', 0));
-              else data = result.data as T;
+              try {
+                data = requireData(query, {
+                  data: (result.data ?? undefined) as T | undefined,
+                  errors: result.errors as GraphQLError[],
+                  status: 0,
+                });
+              } catch (error) {
+                reject(error);
+              }
             },
             error: (error) => {
               // An operation the server refused arrives as its errors; a closed socket as the close event.
-              if (Array.isArray(error)) reject(operationError(query, error[0] as GraphQLErrorEntry, '', 0));
+              if (Array.isArray(error)) reject(operationError(query, { errors: error as GraphQLError[], status: 0 }));
               else reject(error instanceof Error ? error : new Error(`socket operation failed: ${describeClose(error)}`));
             },
             complete: () => (data === undefined ? reject(new Error('socket operation completed without data')) : resolve(data)),

@@ -3,7 +3,16 @@
 // workers on their sockets. Not a target: it says where the lifecycle's CPU goes (the lifecycle's
 // own CPU figures mix every kind), and it is how a change to one path is best compared.
 import { adminQuery } from '../../test/helpers/postgresCluster.ts';
-import { appendBuildLogs, claimBuild, completeBuild, createUpload, heartbeat, registerWorker, sampleLogLines } from '../lib/api.ts';
+import {
+  appendBuildLogs,
+  claimBuild,
+  completeBuild,
+  createUpload,
+  heartbeat,
+  putBytes,
+  registerWorker,
+  sampleLogLines,
+} from '../lib/api.ts';
 import {
   type BenchContext,
   cpuMeter,
@@ -13,7 +22,6 @@ import {
   submitOne,
   type TableRow,
 } from '../lib/fleet.ts';
-import { putBytes } from '../lib/http.ts';
 import { mapConcurrent, round } from '../lib/stats.ts';
 import { openSocket, type Socket } from '../lib/ws.ts';
 

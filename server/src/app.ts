@@ -27,9 +27,21 @@ import { unavailable } from './errors.ts';
 import { attachWebSocketServer } from './http/websocket.ts';
 import { createCertCipher } from './storage/certEncryption.ts';
 import { createLocalDiskStorage } from './storage/localDiskStorage.ts';
+import type { ObjectStorage } from './storage/objectStorage.ts';
+import { createS3Storage } from './storage/s3Storage.ts';
 import { createUrlSigner } from './storage/signedUrl.ts';
+import { startWebhookDeliveries, type WebhookDeliveries } from './webhooks/deliveryLoop.ts';
+import { createWebhookServices } from './webhooks/webhooks.ts';
 
 const webDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/** The configured artifact storage; an S3 bucket is checked to be reachable first (throws with the storage's reason). */
+async function openStorage(config: Config): Promise<ObjectStorage> {
+  if (config.storage.kind === 'local') return createLocalDiskStorage(path.resolve(config.dataDir, 'artifacts'));
+  const s3 = createS3Storage(config.storage);
+  await s3.checkBucket();
+  return s3;
+}
 
 export interface RunningApp {
   url: string;
@@ -40,14 +52,15 @@ export interface RunningApp {
 
 /**
  * The whole controller: database (embedded or DATABASE_URL), migrations, the HTTP server with
- * GraphQL, artifacts, health and the console, and the rescue loop. `pnpm start`, the tests and
- * the benchmark all run it this way.
+ * GraphQL, artifacts, health and the console, the rescue loop and the webhook sender. `pnpm start`,
+ * the tests and the benchmark all run it this way.
  */
 export function buildApp(config: Config, log: Logger) {
   let server: Server | undefined;
   let stopping = false;
   let embedded: EmbeddedDatabase | undefined;
   let rescue: { stop(): Promise<void> } | undefined;
+  let deliveries: WebhookDeliveries | undefined;
   let bus: EventBus | undefined;
   let writes: GroupCommit | undefined;
   let sockets: ReturnType<typeof attachWebSocketServer> | undefined;
@@ -55,7 +68,10 @@ export function buildApp(config: Config, log: Logger) {
   async function start(): Promise<RunningApp> {
     if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir, log);
     const databaseUrl = config.databaseUrl ?? embedded!.url;
-    await migrate(databaseUrl, log);
+    // On the direct connection: the migrations' session-level advisory lock, taken through a
+    // transaction-mode pooler, stays with whichever server connection took it (docs/operations.md).
+    const directUrl = config.listenDatabaseUrl ?? databaseUrl;
+    await migrate(directUrl, log);
     const { db, pool } = openDatabase(databaseUrl, config, log);
     const admin = await ensureAdminKey(db, {
       configuredKey: config.adminKey,
@@ -64,13 +80,14 @@ export function buildApp(config: Config, log: Logger) {
     });
 
     const secrets = await loadInstanceSecrets(config);
-    const storage = createLocalDiskStorage(path.resolve(config.dataDir, 'artifacts'));
+    const storage = await openStorage(config);
     const publicUrl = config.publicUrl ?? `http://localhost:${config.port}`;
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl });
-    bus = await startEventBus(config.listenDatabaseUrl ?? databaseUrl, db, pool, log);
+    bus = await startEventBus(directUrl, db, pool, log);
     writes = new GroupCommit(pool, databaseUrl, { statementTimeoutMs: config.statementTimeoutMs, log });
     const pending = new PendingEstimate(pool, config.maxPendingBuilds);
-    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes, pending };
+    const webhooks = createWebhookServices(secrets.encryptionKey, config.webhookAllowedHosts);
+    const services = { config, storage, signer, log, bus, claims: new ClaimBatcher(pool), writes, pending, webhooks };
     const graphql = createGraphqlHandler(services);
     const artifacts = createArtifactHandler({ storage, writes, signer, certCipher: createCertCipher(secrets.encryptionKey), log });
     const staticFiles = createStaticHandler(webDist);
@@ -129,6 +146,15 @@ export function buildApp(config: Config, log: Logger) {
     // With PORT=0 the signer learns the real port only now.
     if (!config.publicUrl) signer.setPublicUrl(`http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`);
     rescue = startRescueLoop(pool, storage, config, log);
+    deliveries = startWebhookDeliveries({
+      pool,
+      databaseUrl,
+      statementTimeoutMs: config.statementTimeoutMs,
+      events: bus.target,
+      webhooks,
+      settings: { timeoutSeconds: config.webhookTimeoutSeconds, retryBaseSeconds: config.webhookRetryBaseSeconds },
+      log,
+    });
     const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
     return { url, port, admin, databaseUrl };
   }
@@ -140,6 +166,8 @@ export function buildApp(config: Config, log: Logger) {
   async function stop(): Promise<void> {
     stopping = true;
     await rescue?.stop();
+    // Sends in flight finish (or are interrupted and due again) and are recorded while the database is open.
+    await deliveries?.stop();
     await sockets?.close();
     if (server) {
       const closed = new Promise<void>((resolve) => server!.close(() => resolve()));

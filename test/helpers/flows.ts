@@ -54,20 +54,35 @@ export async function createApiKey(server: TestServer, role: 'ADMIN' | 'SUBMITTE
 
 type UploadKind = 'SOURCE' | 'CERTS' | 'RESULT';
 
+export interface UploadTicket {
+  id: string;
+  url: string | null;
+  headers: { name: string; value: string }[];
+  expiresAt: string;
+  partSize: number | null;
+  partCount: number;
+}
+
 /** Reserves an upload without sending its bytes. */
 export function createUpload(
   server: TestServer,
   token: string,
-  input: { kind: UploadKind; filename: string; size: number; buildId?: string },
+  input: { kind: UploadKind; filename: string; size: number; sha256?: string; buildId?: string },
 ) {
-  return graphql<{ createUpload: { id: string; url: string; expiresAt: string } }>(
+  return graphql<{ createUpload: UploadTicket }>(
     server.graphqlUrl,
     `
       mutation ($input: CreateUploadInput!) {
         createUpload(input: $input) {
           id
           url
+          headers {
+            name
+            value
+          }
           expiresAt
+          partSize
+          partCount
         }
       }
     `,
@@ -76,7 +91,14 @@ export function createUpload(
   );
 }
 
-/** Reserves an upload and PUTs the bytes to its signed URL; returns the upload id. */
+/** PUTs `bytes` to a single-PUT ticket's URL with the headers it names; returns the answer. */
+export function putToTicket(ticket: Pick<UploadTicket, 'url' | 'headers'>, bytes: Buffer): Promise<Response> {
+  if (!ticket.url) throw new Error('a multipart ticket has no single URL');
+  const headers = Object.fromEntries(ticket.headers.map((header) => [header.name, header.value]));
+  return fetch(ticket.url, { method: 'PUT', body: new Uint8Array(bytes), headers });
+}
+
+/** Reserves an upload (declaring its sha256) and PUTs the bytes to its signed URL; returns the upload id. */
 export async function upload(
   server: TestServer,
   token: string,
@@ -85,8 +107,10 @@ export async function upload(
   buildId?: string,
   filename = `${kind.toLowerCase()}.bin`,
 ): Promise<string> {
-  const ticket = expectData(await createUpload(server, token, { kind, filename, size: bytes.length, buildId })).createUpload;
-  const response = await fetch(ticket.url, { method: 'PUT', body: new Uint8Array(bytes) });
+  const ticket = expectData(
+    await createUpload(server, token, { kind, filename, size: bytes.length, sha256: sha256(bytes), buildId }),
+  ).createUpload;
+  const response = await putToTicket(ticket, bytes);
   if (response.status !== 200) throw new Error(`PUT ${kind} answered ${response.status}: ${await response.text()}`);
   return ticket.id;
 }

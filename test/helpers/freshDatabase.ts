@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { adminQuery, databaseUrl } from './postgresCluster.ts';
+import { createDatabase } from './postgresCluster.ts';
 
-/** An empty database on a cluster of a test's own; the server migrates it when it starts. */
-export async function createEmptyDatabase(adminUrl: string): Promise<string> {
-  const name = `free_agent_${randomBytes(4).toString('hex')}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-  return databaseUrl(adminUrl, name);
+/**
+ * The URL of an empty database on the cluster of `adminUrl`, named `<prefix><random hex>`; the
+ * server migrates it when it starts. On the shared test cluster, pass the run's `testDatabasePrefix`,
+ * so the run's teardown drops it even when the test file dies first.
+ */
+export async function createEmptyDatabase(adminUrl: string, prefix = 'free_agent_'): Promise<string> {
+  return (await createDatabase(adminUrl, prefix)).url;
 }

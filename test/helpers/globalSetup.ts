@@ -3,7 +3,7 @@ import type { TestProject } from 'vitest/node';
 import { migrate } from '../../server/src/db/migrate.ts';
 import { buildAgentBundle } from './agentBundle.ts';
 import { ensureConsoleBuilt } from './console.ts';
-import { adminQuery, databaseUrl, removeAbandonedTempDirs, startTestCluster, type TestCluster } from './postgresCluster.ts';
+import { adminQuery, databaseUrl, openRunPostgres } from './postgresCluster.ts';
 
 declare module 'vitest' {
   interface ProvidedContext {
@@ -28,15 +28,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   buildAgentBundle();
   await ensureConsoleBuilt();
   const startedAt = Date.now();
-  await removeAbandonedTempDirs();
-  let cluster: TestCluster | undefined;
-  let adminUrl: string;
-  if (process.env.DATABASE_URL) {
-    adminUrl = process.env.DATABASE_URL;
-  } else {
-    cluster = await startTestCluster();
-    adminUrl = cluster.adminUrl;
-  }
+  const postgres = await openRunPostgres();
+  const { adminUrl } = postgres;
   const clusterReadyAt = Date.now();
 
   const templateDatabase = `free_agent_template_${runId}`;
@@ -48,12 +41,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await adminQuery(adminUrl, `ALTER DATABASE "${templateDatabase}" WITH ALLOW_CONNECTIONS false`);
   } catch (error) {
     await dropDatabases(adminUrl, [templateDatabase]).catch(() => undefined);
-    await cluster?.stop();
+    await postgres.close();
     throw error;
   }
   const templateReadyAt = Date.now();
   console.log(
-    `[test database] ${cluster ? 'embedded PostgreSQL started' : 'using DATABASE_URL'} in ` +
+    `[test database] ${postgres.embedded ? 'embedded PostgreSQL started' : 'using DATABASE_URL'} in ` +
       `${clusterReadyAt - startedAt} ms, template ${templateDatabase} migrated in ${templateReadyAt - clusterReadyAt} ms`,
   );
 
@@ -66,7 +59,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const leftovers = await adminQuery(adminUrl, `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [testDatabasePrefix]);
       await dropDatabases(adminUrl, [templateDatabase, ...leftovers.map((row) => String(row.datname))]);
     } finally {
-      await cluster?.stop();
+      await postgres.close();
     }
   };
 }

@@ -1,40 +1,11 @@
 import { type Client, createClient, type FormattedExecutionResult } from 'graphql-ws';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
+import type { GraphQLError, GraphQLResult } from './httpClient.ts';
 
-export interface GraphQLError {
-  message: string;
-  path?: (string | number)[];
-  extensions?: { code?: string; [key: string]: unknown };
-}
-
-export interface GraphQLResult<T> {
-  data?: T;
-  errors?: GraphQLError[];
-  /** The HTTP status of the response. */
-  status: number;
-}
-
-/** POSTs one operation; `token` becomes `Authorization: Bearer <token>`. */
-export async function graphql<T = any>(url: string, query: string, variables?: object, token?: string): Promise<GraphQLResult<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/graphql-response+json, application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await response.text();
-  let body: { data?: T; errors?: GraphQLError[] };
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new Error(`POST ${url} answered ${response.status} with a body that is not JSON: ${text.slice(0, 500)}`);
-  }
-  return { data: body.data ?? undefined, errors: body.errors, status: response.status };
-}
+// GraphQL over HTTP lives in httpClient.ts (the bench and scripts use it too); tests import it from
+// here, beside the assertions and the graphql-ws helpers.
+export { graphql, type GraphQLError, type GraphQLResult } from './httpClient.ts';
 
 /** Asserts the first error carries `extensions.code === code`; returns its message. */
 export function expectCode(result: { errors?: GraphQLError[] }, code: string): string {

@@ -151,13 +151,81 @@ async function isPostmasterOf(pid: number, clusterDir: string): Promise<boolean>
   return commandLine.split('\0').includes(clusterDir);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/** The PostgreSQL a run (the test suite, a benchmark, a script) makes its databases on. */
+export interface RunPostgres {
+  /** A superuser (or CREATEDB) URL: DATABASE_URL as given, or the embedded cluster's `postgres` database. */
+  adminUrl: string;
+  /** True when an embedded cluster was started for this run. */
+  embedded: boolean;
+  /** `embedded PostgreSQL` or `DATABASE_URL (host:port)`, for reports. */
+  label: string;
+  /** Stops the embedded cluster; leaves DATABASE_URL's server alone. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one place a run chooses its PostgreSQL: DATABASE_URL's server when that is set, else an
+ * embedded cluster started now (startTestCluster). First removes what killed runs left behind
+ * (removeAbandonedTempDirs), so their clusters do not pile up.
+ */
+export async function openRunPostgres(): Promise<RunPostgres> {
+  await removeAbandonedTempDirs();
+  const fromEnvironment = process.env.DATABASE_URL;
+  if (fromEnvironment) {
+    const { hostname, port } = new URL(fromEnvironment);
+    return { adminUrl: fromEnvironment, embedded: false, label: `DATABASE_URL (${hostname}:${port || 5432})`, close: async () => {} };
+  }
+  const cluster = await startTestCluster();
+  return { adminUrl: cluster.adminUrl, embedded: true, label: 'embedded PostgreSQL', close: () => cluster.stop() };
+}
+
+/** A database made for a test file, a scenario or a script. */
+export interface ScratchDatabase {
+  name: string;
+  /** A connection URL for it (the admin URL's server and credentials). */
+  url: string;
+  /** Drops it (WITH FORCE: open connections are ended); a second call does nothing. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates the database `<prefix><8 random hex digits>` on the server of `adminUrl`: empty, or a copy
+ * of `template`. PostgreSQL refuses to copy a template while another session is copying it at the
+ * same moment ("is being accessed by other users"): that refusal is retried, up to 50 times.
+ */
+export async function createDatabase(adminUrl: string, prefix: string, template?: string): Promise<ScratchDatabase> {
+  const name = `${prefix}${randomBytes(4).toString('hex')}`;
+  const statement = `CREATE DATABASE "${name}"${template ? ` TEMPLATE "${template}"` : ''}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminQuery(adminUrl, statement);
+      break;
+    } catch (error) {
+      const busy = /is being accessed by other users/.test((error as Error).message);
+      if (!busy || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100));
+    }
+  }
+  let dropped = false;
+  return {
+    name,
+    url: databaseUrl(adminUrl, name),
+    async drop() {
+      if (dropped) return;
+      dropped = true;
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
+  };
 }
 
 /** A TCP port on 127.0.0.1 nobody listens on now. */

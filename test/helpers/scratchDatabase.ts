@@ -1,26 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { migrate } from '../../server/src/db/migrate.ts';
-import { adminQuery, databaseUrl, startTestCluster, type TestCluster } from './postgresCluster.ts';
+import { createDatabase, openRunPostgres } from './postgresCluster.ts';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof migrate>[1];
 
 /**
- * For benchmarks: runs `use` with the URL of a fresh, migrated database `<prefix>_<random hex>` on
- * DATABASE_URL's server, or on an embedded cluster started for it when DATABASE_URL is unset.
- * Drops the database (WITH FORCE) and stops the cluster afterwards, also when `use` throws.
- * Resolves with what `use` resolves with.
+ * For benchmarks and scripts: runs `use` with the URL of a fresh, migrated database
+ * `<prefix>_<random hex>` on the run's PostgreSQL (openRunPostgres: DATABASE_URL's server, or an
+ * embedded cluster started for it). Drops the database and stops the cluster afterwards, also when
+ * `use` throws. Resolves with what `use` resolves with.
  */
 export async function withScratchDatabase<T>(prefix: string, use: (url: string) => Promise<T>): Promise<T> {
-  let cluster: TestCluster | undefined;
-  const adminUrl = process.env.DATABASE_URL ?? (cluster = await startTestCluster()).adminUrl;
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const postgres = await openRunPostgres();
   try {
-    await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
-    const url = databaseUrl(adminUrl, name);
-    await migrate(url, silent);
-    return await use(url);
+    const database = await createDatabase(postgres.adminUrl, `${prefix}_`);
+    try {
+      await migrate(database.url, silent);
+      return await use(database.url);
+    } finally {
+      await database.drop().catch(() => undefined);
+    }
   } finally {
-    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
-    await cluster?.stop();
+    await postgres.close();
   }
 }

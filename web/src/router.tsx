@@ -5,6 +5,7 @@ import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { validateBuildsSearch } from './pages/builds/buildsSearch.ts';
 import { validateDashboardSearch } from './pages/dashboard/dashboardSearch.ts';
 import { validateSignInSearch } from './pages/signIn/signInSearch.ts';
+import { validateWebhookSearch } from './pages/webhooks/webhookSearch.ts';
 import { sessionStore } from './session/session.ts';
 import { AppLayout } from './shell/AppLayout.tsx';
 
@@ -72,6 +73,19 @@ const keysRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/keys/KeysPage.tsx'), 'KeysPage'),
 });
 
+const webhooksRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'webhooks',
+  component: lazyRouteComponent(() => import('./pages/webhooks/WebhooksPage.tsx'), 'WebhooksPage'),
+});
+
+const webhookRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: 'webhooks/$webhookId',
+  validateSearch: validateWebhookSearch,
+  component: lazyRouteComponent(() => import('./pages/webhooks/WebhookPage.tsx'), 'WebhookPage'),
+});
+
 const submitRoute = createRoute({
   getParentRoute: () => appRoute,
   path: 'submit',
@@ -87,7 +101,18 @@ const notFoundRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([dashboardRoute, buildsRoute, buildRoute, workersRoute, workerRoute, keysRoute, submitRoute, notFoundRoute]),
+  appRoute.addChildren([
+    dashboardRoute,
+    buildsRoute,
+    buildRoute,
+    workersRoute,
+    workerRoute,
+    keysRoute,
+    webhooksRoute,
+    webhookRoute,
+    submitRoute,
+    notFoundRoute,
+  ]),
 ]);
 
 export const router = createRouter({

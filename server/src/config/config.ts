@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowedHostList, invalidAllowedHosts } from '../webhooks/addressPolicy.ts';
 
 // Each kind of setting says what it allows (its description); loadConfig turns any failure into
 // "NAME: must be <allowed>, got <value>", so every message is made in one place.
@@ -73,6 +74,44 @@ const environmentSchema = z.object({
   FREE_AGENT_UPLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_DOWNLOAD_URL_TTL_SECONDS: seconds(900),
   FREE_AGENT_MAX_REQUEST_BYTES: bytes(1024 * 1024),
+
+  FREE_AGENT_STORAGE: oneOf(['local', 's3'], 'local'),
+  FREE_AGENT_S3_BUCKET: text().optional().describe('a bucket name'),
+  FREE_AGENT_S3_REGION: text().optional().describe('an AWS region name'),
+  FREE_AGENT_S3_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('an http:// or https:// URL'),
+  FREE_AGENT_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe('true or false'),
+  FREE_AGENT_S3_PREFIX: z
+    .string()
+    .regex(/^([a-zA-Z0-9._-]+\/)*$/)
+    .default('')
+    .describe('empty or folder names each ending in "/" (letters, digits, ".", "_", "-")'),
+  // S3's limits: parts of 5 MiB to 5 GiB, at most 10,000 of them.
+  FREE_AGENT_S3_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(512 * 1024 ** 2)
+    .describe('a whole number of bytes from 5242880 (5 MiB) to 5368709120 (5 GiB)'),
+  FREE_AGENT_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .refine((list) => invalidAllowedHosts(list).length === 0)
+    .describe('a comma-separated list of host names, IP addresses and CIDR ranges (e.g. 127.0.0.1,hooks.internal,10.0.0.0/8)'),
+  FREE_AGENT_WEBHOOK_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .positive()
+    .max(300)
+    .default(10)
+    .describe('a number of seconds above 0 and at most 300'),
+  FREE_AGENT_WEBHOOK_RETRY_BASE_SECONDS: seconds(10),
   FREE_AGENT_MUTATIONS_PER_SECOND: z.coerce.number().min(0).default(100).describe('a number from 0 up (0: no limit)'),
   FREE_AGENT_MUTATION_BURST: count(200),
 });
@@ -130,6 +169,23 @@ function toConfig(env: z.infer<typeof environmentSchema>) {
     uploadUrlTtlSeconds: env.FREE_AGENT_UPLOAD_URL_TTL_SECONDS,
     downloadUrlTtlSeconds: env.FREE_AGENT_DOWNLOAD_URL_TTL_SECONDS,
     maxRequestBytes: env.FREE_AGENT_MAX_REQUEST_BYTES,
+    /** Where artifact bytes live; S3 settings only when `kind` is 's3' (checked by loadConfig). */
+    storage:
+      env.FREE_AGENT_STORAGE === 's3'
+        ? {
+            kind: 's3' as const,
+            bucket: env.FREE_AGENT_S3_BUCKET!,
+            region: env.FREE_AGENT_S3_REGION,
+            endpoint: env.FREE_AGENT_S3_ENDPOINT,
+            forcePathStyle: env.FREE_AGENT_S3_FORCE_PATH_STYLE,
+            prefix: env.FREE_AGENT_S3_PREFIX,
+            partBytes: env.FREE_AGENT_S3_PART_BYTES,
+          }
+        : { kind: 'local' as const },
+    /** Webhook receivers allowed although their addresses are not public (webhooks/addressPolicy.ts). */
+    webhookAllowedHosts: allowedHostList(env.FREE_AGENT_WEBHOOK_ALLOWED_HOSTS),
+    webhookTimeoutSeconds: env.FREE_AGENT_WEBHOOK_TIMEOUT_SECONDS,
+    webhookRetryBaseSeconds: env.FREE_AGENT_WEBHOOK_RETRY_BASE_SECONDS,
     /** Per caller and server process; 0: no limit. */
     mutationRateLimit: { perSecond: env.FREE_AGENT_MUTATIONS_PER_SECOND, burst: env.FREE_AGENT_MUTATION_BURST },
   };
@@ -139,6 +195,13 @@ function toConfig(env: z.infer<typeof environmentSchema>) {
 export class ConfigError extends Error {}
 
 const MIN_SECRET_LENGTH = 32;
+
+/** Settings that only make sense together. */
+function combinationProblems(env: z.infer<typeof environmentSchema>): string[] {
+  if (env.FREE_AGENT_STORAGE === 's3' && !env.FREE_AGENT_S3_BUCKET)
+    return [problem('FREE_AGENT_S3_BUCKET', 'required when FREE_AGENT_STORAGE=s3', undefined)];
+  return [];
+}
 
 /** Secrets that production must be given explicitly; development generates them. */
 function productionProblems(env: z.infer<typeof environmentSchema>): string[] {
@@ -169,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = names.map((name) => problem(name, environmentSchema.shape[name].description ?? 'valid', present[name]));
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  const problems = productionProblems(parsed.data);
+  const problems = [...combinationProblems(parsed.data), ...productionProblems(parsed.data)];
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return toConfig(parsed.data);
 }

@@ -1,4 +1,4 @@
-import type { Build } from '../generated/prisma/client.ts';
+import type { Build, Worker } from '../generated/prisma/client.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
 import { notFound } from '../errors.ts';
 import { sql, type SqlClient } from './sql.ts';
@@ -24,12 +24,22 @@ export function buildFromRow(row: Record<string, unknown>): Build {
   return build as Build;
 }
 
-/** A "Build" row as to_jsonb() gives it, in the shape Prisma gives. */
-export function buildFromJson(json: Record<string, unknown>): Build {
-  const build = buildFromRow(json) as unknown as Record<string, unknown>;
-  for (const name of BUILD_FIELDS.dates) if (build[name] != null) build[name] = new Date(build[name] as string);
-  return build as Build;
+/** A row as to_jsonb() gives it (times as ISO strings, int8 as numbers), in the shape Prisma gives. */
+function modelFromJson(fields: ReturnType<typeof scalarFields>, json: Record<string, unknown>): Record<string, unknown> {
+  const model: Record<string, unknown> = {};
+  for (const name of fields.names) model[name] = json[name];
+  for (const name of fields.bigints) if (model[name] != null) model[name] = BigInt(model[name] as string | number);
+  for (const name of fields.dates) if (model[name] != null) model[name] = new Date(model[name] as string);
+  return model;
 }
+
+/** A "Build" row as to_jsonb() gives it, in the shape Prisma gives. */
+export const buildFromJson = (json: Record<string, unknown>) => modelFromJson(BUILD_FIELDS, json) as Build;
+
+const WORKER_FIELDS = scalarFields('Worker');
+
+/** A "Worker" row as to_jsonb() gives it, in the shape Prisma gives (webhook snapshots leave out its token hashes). */
+export const workerFromJson = (json: Record<string, unknown>) => modelFromJson(WORKER_FIELDS, json) as Worker;
 
 /** The build as Prisma would read it, through one prepared statement. */
 export async function readBuild(db: SqlClient, id: string): Promise<Build> {

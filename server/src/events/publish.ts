@@ -14,7 +14,10 @@ export type BusEvent =
   | { topic: 'workerUpdated'; workerId: string }
   | { topic: 'credentialsChanged'; workerId?: string; apiKeyId?: string }
   | { topic: 'buildLogAppended'; buildId: string; attempt: number; fromSeq: number; toSeq: number }
-  | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string };
+  | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string }
+  // Webhook deliveries were written (raised by the outbox trigger of migration 0013, whose payload
+  // text must stay identical so PostgreSQL folds a transaction's repeats into one) or put back.
+  | { topic: 'webhookDeliveriesDue' };
 
 /** `pg_notify(…), pg_notify(…)` for a SELECT list: several events in one statement. */
 export function notifyList(events: BusEvent[]): Sql {

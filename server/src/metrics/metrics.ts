@@ -55,6 +55,13 @@ export const openSubscriptions = new Gauge({
   registers: [registry],
 });
 
+export const webhookDeliveries = new Counter({
+  name: 'free_agent_webhook_delivery_attempts_total',
+  help: 'Webhook delivery attempts recorded by this process, by what became of the delivery: delivered, retry (sent again later) or failed (given up).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 export function recordTransition(from: BuildStatus | null, to: BuildStatus, startedAt?: Date | null): void {
   transitions.inc({ from: from ?? 'NONE', to });
   if (startedAt && (to === 'COMPLETED' || to === 'FAILED' || to === 'CANCELLED'))

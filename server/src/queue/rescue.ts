@@ -109,13 +109,20 @@ async function markOfflineWorkers(pool: SqlPool, offlineSeconds: number): Promis
 
 class StillAlive extends Error {}
 
-/** Uploads never used by a build are deleted after they expire (with an hour's slack). */
+/**
+ * Uploads never used by a build are deleted after they expire (with an hour's slack), with their
+ * bytes and, in object storage, a multipart upload never completed (its parts would be kept, and
+ * billed, for ever).
+ */
 async function deleteExpiredUploads(pool: SqlPool, storage: ObjectStorage): Promise<number> {
-  const expired = await pool.query<{ id: string; storageKey: string }>(sql`
-    SELECT id, "storageKey" FROM "Upload" WHERE "consumedAt" IS NULL AND "expiresAt" < now() - interval '1 hour' LIMIT ${BATCH}::int`);
+  const expired = await pool.query<{ id: string; storageKey: string; multipartUploadId: string | null; completedAt: Date | null }>(sql`
+    SELECT id, "storageKey", "multipartUploadId", "completedAt" FROM "Upload"
+    WHERE "consumedAt" IS NULL AND "expiresAt" < now() - interval '1 hour' LIMIT ${BATCH}::int`);
   for (const upload of expired) {
     const deleted = await pool.execute(sql`DELETE FROM "Upload" WHERE id = ${upload.id}::uuid AND "consumedAt" IS NULL`);
-    if (deleted === 1) await storage.delete(upload.storageKey);
+    if (deleted !== 1) continue;
+    if (upload.multipartUploadId && !upload.completedAt) await storage.direct?.abortMultipart(upload.storageKey, upload.multipartUploadId);
+    await storage.delete(upload.storageKey);
   }
   return expired.length;
 }

@@ -6,23 +6,41 @@ import type { UploadKind } from '../generated/prisma/enums.ts';
 import type { Principal } from '../auth/principal.ts';
 import { may } from '../auth/principal.ts';
 import { badInput, conflict, forbidden, notFound, payloadTooLarge } from '../errors.ts';
+import type { DirectTransfers, ObjectStorage, PresignedRequest } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { assertId, assertText } from './validate.ts';
+import { assertId, assertSha256, assertText } from './validate.ts';
 
 export interface CreateUploadInput {
   kind: UploadKind;
   filename: string;
   size: number;
+  /** The SHA-256 (hex) of the whole body; required when the bytes go straight to object storage. */
+  sha256?: string | null;
   buildId?: string | null;
 }
 
+/** Where and how a client sends an upload's bytes (the `UploadTicket` of the API). */
+export interface UploadTicket {
+  id: string;
+  /** Where to PUT the whole body; null for a multipart upload. */
+  url: string | null;
+  /** Headers the PUT must carry as given. */
+  headers: PresignedRequest['headers'];
+  expiresAt: Date;
+  /** Bytes per part of a multipart upload (the last part holds the rest), else null. */
+  partSize: number | null;
+  /** 0 for a single PUT. */
+  partCount: number;
+}
+
 /**
- * An upload's signed PUT path. It names the upload's kind and declared size, so a PUT is checked
- * against them without reading the row first (the signature covers the path).
+ * An upload's signed PUT path. It names the upload's kind, declared size and (when declared)
+ * sha256, so a PUT is checked against them without reading the row first (the signature covers
+ * the path).
  */
-export const uploadPath = (uploadId: string, kind: UploadKind, maxSize: number) =>
-  `/artifacts/uploads/${uploadId}/${kind.toLowerCase()}/${maxSize}`;
+export const uploadPath = (uploadId: string, kind: UploadKind, maxSize: number, sha256: string | null) =>
+  `/artifacts/uploads/${uploadId}/${kind.toLowerCase()}/${maxSize}${sha256 ? `/${sha256}` : ''}`;
 
 /**
  * Where an upload's bytes go; each PUT adds its own suffix (uploadObjectKey). 256
@@ -53,54 +71,112 @@ export async function uploadedFilename(db: Tx, storageKey: string): Promise<stri
 }
 
 /**
- * Reserves an upload and returns the signed URL its bytes are PUT to. Sources and certificates
- * come from submitters; results from the worker running the build. One statement: a RESULT's
- * build is locked and the upload inserted only while the build is the worker's and running; the
- * locked row then says which check failed.
+ * Reserves an upload and says where its bytes go (UploadTicket). Sources and certificates come
+ * from submitters; results from the worker running the build. With object storage, sources and
+ * results go straight to the bucket (a presigned PUT, or presigned parts past the storage's part
+ * size) and `sha256` is required, since the storage enforces it; certificates always come through
+ * the server, which seals them. Otherwise the URL is the server's own signed one. One statement:
+ * a RESULT's build is locked and the upload inserted only while the build is the worker's and
+ * running; the locked row then says which check failed. Throws BAD_USER_INPUT, PAYLOAD_TOO_LARGE,
+ * FORBIDDEN, NOT_FOUND, CONFLICT.
  */
 export async function createUpload(
   db: SqlClient,
-  config: Pick<Config, 'maxUploadBytes' | 'uploadUrlTtlSeconds'>,
-  signer: UrlSigner,
+  services: { config: Pick<Config, 'maxUploadBytes' | 'uploadUrlTtlSeconds'>; signer: UrlSigner; storage: ObjectStorage },
   principal: Principal,
   input: CreateUploadInput,
-) {
+): Promise<UploadTicket> {
+  const { config, signer } = services;
   const filename = assertText(input.filename, 255, 'filename');
   const maxBytes = config.maxUploadBytes[input.kind];
   if (!Number.isSafeInteger(input.size) || input.size < 0) throw badInput('size must be a non-negative integer');
   if (input.size > maxBytes) throw payloadTooLarge(`A ${input.kind} upload may be at most ${maxBytes} bytes`);
+  const sha256 = input.sha256 == null ? null : assertSha256(input.sha256, 'sha256');
+  const uploader = assertUploader(principal, input);
+  const direct = input.kind === 'CERTS' ? undefined : services.storage.direct;
+  if (direct && sha256 === null) throw badInput('sha256 is required: this server keeps artifacts in object storage, which checks it');
 
   const id = randomUUID();
   const storageKey = uploadStorageKey(id);
-  const signed = signer.sign('PUT', uploadPath(id, input.kind, input.size), config.uploadUrlTtlSeconds);
+  const ticket = await uploadTicket(id, storageKey, input, sha256, direct, signer, config.uploadUrlTtlSeconds);
+  const multipartUploadId = ticket.multipartUploadId ?? null;
   const insert = (owner: { createdById: string | null; createdByWorkerId: string | null; buildId: string | null }) => sql`
-    INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "createdById", "createdByWorkerId", "buildId")
-    SELECT ${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${signed.expiresAt}, ${storageKey},
-      ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid`;
+    INSERT INTO "Upload" (id, kind, filename, "maxSize", "expiresAt", "storageKey", "expectedSha256", "multipartUploadId",
+      "createdById", "createdByWorkerId", "buildId")
+    SELECT ${id}::uuid, ${input.kind}::"UploadKind", ${filename}, ${input.size}::bigint, ${ticket.expiresAt}, ${storageKey},
+      ${sha256}, ${multipartUploadId}, ${owner.createdById}::uuid, ${owner.createdByWorkerId}::uuid, ${owner.buildId}::uuid`;
 
+  try {
+    if (uploader.kind === 'worker') {
+      const buildId = assertId(input.buildId!, 'buildId');
+      const workerId = uploader.workerId;
+      const [build] = await db.query<LockedBuild>(sql`
+        WITH build AS (
+          SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
+        ), inserted AS (
+          -- assertOwnActiveBuild below, as a condition.
+          ${insert({ createdById: null, createdByWorkerId: workerId, buildId })}
+          WHERE EXISTS (SELECT 1 FROM build WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING'))
+        )
+        SELECT * FROM build`);
+      if (!build) throw notFound('Build');
+      assertOwnActiveBuild(build, workerId);
+    } else {
+      await db.execute(insert({ createdById: uploader.apiKeyId, createdByWorkerId: null, buildId: null }));
+    }
+  } catch (error) {
+    // A refused upload leaves no multipart upload behind in the bucket.
+    if (multipartUploadId) await direct!.abortMultipart(storageKey, multipartUploadId).catch(() => {});
+    throw error;
+  }
+  const { multipartUploadId: _started, ...answer } = ticket;
+  return answer;
+}
+
+/**
+ * Who may upload what: results by the worker running the build (named by buildId), sources and
+ * certificates by ADMIN and SUBMITTER keys. Returns the caller; throws FORBIDDEN or BAD_USER_INPUT.
+ */
+function assertUploader(principal: Principal, input: CreateUploadInput): Exclude<Principal, { kind: 'anonymous' }> {
   if (input.kind === 'RESULT') {
     if (principal.kind !== 'worker') throw forbidden('Only the worker running a build uploads its result');
     if (!input.buildId) throw badInput('buildId is required for a RESULT upload');
-    const buildId = assertId(input.buildId, 'buildId');
-    const workerId = principal.workerId;
-    const [build] = await db.query<LockedBuild>(sql`
-      WITH build AS (
-        SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
-      ), inserted AS (
-        -- assertOwnActiveBuild below, as a condition.
-        ${insert({ createdById: null, createdByWorkerId: workerId, buildId })}
-        WHERE EXISTS (SELECT 1 FROM build WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING'))
-      )
-      SELECT * FROM build`);
-    if (!build) throw notFound('Build');
-    assertOwnActiveBuild(build, workerId);
-  } else {
-    if (!may(principal, 'submit') || principal.kind !== 'apiKey')
-      throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
-    if (input.buildId) throw badInput('buildId is only for RESULT uploads');
-    await db.execute(insert({ createdById: principal.apiKeyId, createdByWorkerId: null, buildId: null }));
+    return principal;
   }
-  return { id, url: signed.url, expiresAt: signed.expiresAt };
+  if (!may(principal, 'submit') || principal.kind !== 'apiKey')
+    throw forbidden('Only ADMIN and SUBMITTER keys upload sources and certificates');
+  if (input.buildId) throw badInput('buildId is only for RESULT uploads');
+  return principal;
+}
+
+/** The ticket for a new upload: the server's signed URL, a presigned bucket PUT, or a multipart upload started in the bucket. */
+async function uploadTicket(
+  id: string,
+  storageKey: string,
+  input: CreateUploadInput,
+  sha256: string | null,
+  direct: DirectTransfers | undefined,
+  signer: UrlSigner,
+  ttlSeconds: number,
+): Promise<UploadTicket & { multipartUploadId?: string }> {
+  const single = { id, partSize: null, partCount: 0 };
+  if (!direct) {
+    const signed = signer.sign('PUT', uploadPath(id, input.kind, input.size, sha256), ttlSeconds);
+    return { ...single, url: signed.url, headers: [], expiresAt: signed.expiresAt };
+  }
+  const expiresAt = new Date((Math.floor(Date.now() / 1000) + Math.ceil(ttlSeconds)) * 1000);
+  if (input.size <= direct.partBytes)
+    return { ...single, ...(await direct.presignPut(storageKey, input.size, sha256!, ttlSeconds)), expiresAt };
+  const multipartUploadId = await direct.startMultipart(storageKey);
+  return {
+    id,
+    url: null,
+    headers: [],
+    expiresAt,
+    partSize: direct.partBytes,
+    partCount: Math.ceil(input.size / direct.partBytes),
+    multipartUploadId,
+  };
 }
 
 /** An upload as a build consumes it, read under a row lock. */

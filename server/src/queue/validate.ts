@@ -2,9 +2,12 @@ import { badInput } from '../errors.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `id` has the shape of our ids (UUIDs, any case). */
+export const isId = (id: string): boolean => UUID.test(id);
+
 /** Ids are UUIDs; anything else is a bad argument rather than a database error. */
 export function assertId(id: string, what: string): string {
-  if (!UUID.test(id)) throw badInput(`${what} is not a valid id`);
+  if (!isId(id)) throw badInput(`${what} is not a valid id`);
   return id.toLowerCase();
 }
 
@@ -19,6 +22,14 @@ export function assertIdCursor<Query extends { cursor?: { id?: unknown } }>(quer
   const id = query.cursor?.id;
   if (query.cursor && !(typeof id === 'string' && UUID.test(id))) throw badInput('The cursor is not one this list gave out');
   return query;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/** A SHA-256 digest as 64 hex digits; returns it in lowercase, throws BAD_USER_INPUT otherwise. */
+export function assertSha256(value: string, what: string): string {
+  if (!SHA256_HEX.test(value)) throw badInput(`${what} must be a SHA-256 digest: 64 hex digits`);
+  return value.toLowerCase();
 }
 
 export function assertIntegerInRange(value: number, min: number, max: number, what: string): number {

@@ -10,6 +10,15 @@ import { normaliseLabels } from './labels.ts';
 import { assertId, assertIntegerInRange, assertJsonObject, assertText } from './validate.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 
+/**
+ * A worker's agent version: capabilities.agentVersion when it is a string (what the reference agent
+ * reports), else null. `Worker.version` in the API and webhook bodies show it.
+ */
+export function agentVersion(capabilities: unknown): string | null {
+  if (typeof capabilities !== 'object' || capabilities === null || !('agentVersion' in capabilities)) return null;
+  return typeof capabilities.agentVersion === 'string' ? capabilities.agentVersion : null;
+}
+
 export interface RegisterWorkerInput {
   name: string;
   platforms: Platform[];

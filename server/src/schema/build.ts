@@ -5,8 +5,10 @@ import { actorOf, may } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
+import { receiveDirectUploads } from '../queue/uploadCompletion.ts';
+import { uploadedFilename } from '../queue/uploads.ts';
 import { countEligibleWorkers, unofferedLabels } from '../queue/workers.ts';
-import { assertId, assertIdCursor } from '../queue/validate.ts';
+import { assertId, assertIdCursor, isId } from '../queue/validate.ts';
 import { literalLikePattern } from '../queue/textSearch.ts';
 import { normaliseLabels } from '../queue/labels.ts';
 import { queuePosition } from '../queue/queuePosition.ts';
@@ -20,9 +22,15 @@ import { BuildStatusEnum, PlatformEnum } from './scalars.ts';
 
 type ArtifactKind = 'source' | 'certs' | 'result';
 
-/** A signed, short-lived download URL, or null for whoever may not read it. */
-function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind): string {
-  const { signer, config } = ctx.services;
+/**
+ * A short-lived GET URL of a build's artifact: presigned straight to object storage for sources and
+ * results when the server uses it, else the server's own signed route (certificates always: they
+ * are decrypted on the way out). `key` is the artifact's storage key.
+ */
+async function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind, key: string): Promise<string> {
+  const { signer, config, storage } = ctx.services;
+  if (storage.direct && kind !== 'certs')
+    return storage.direct.presignGet(key, await uploadedFilename(database(), key), config.downloadUrlTtlSeconds);
   return signer.sign('GET', `/artifacts/builds/${buildId}/${kind}`, config.downloadUrlTtlSeconds).url;
 }
 
@@ -118,18 +126,25 @@ export const BuildType = builder.prismaObject('Build', {
     sourceUrl: t.string({
       nullable: true,
       description: 'Signed, short-lived URL of the source archive; only for the worker running the build.',
-      resolve: (build, _args, ctx) => (isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'source') : null),
+      resolve: (build, _args, ctx) =>
+        isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'source', build.sourceKey) : null,
     }),
     certsUrl: t.string({
       nullable: true,
       description: 'Signed, short-lived URL of the signing certificates; only for the worker running the build.',
       resolve: (build, _args, ctx) =>
-        build.certsKey && isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'certs') : null,
+        build.certsKey && isAssignedWorker(ctx.principal, build) ? artifactUrl(ctx, build.id, 'certs', build.certsKey) : null,
     }),
     resultUrl: t.string({
       nullable: true,
       description: 'Signed, short-lived URL of the result artifact; for readers of a completed build.',
-      resolve: (build, _args, ctx) => (build.resultKey && may(ctx.principal, 'read') ? artifactUrl(ctx, build.id, 'result') : null),
+      resolve: (build, _args, ctx) =>
+        build.resultKey && may(ctx.principal, 'read') ? artifactUrl(ctx, build.id, 'result', build.resultKey) : null,
+    }),
+    resultFilename: t.string({
+      nullable: true,
+      description: 'The file name the result was uploaded with; null until completed, or when unknown.',
+      resolve: (build) => (build.resultKey ? uploadedFilename(database(), build.resultKey) : null),
     }),
   }),
 });
@@ -158,7 +173,6 @@ const BuildFilter = builder.inputType('BuildFilter', {
 });
 
 const SEARCHED_METADATA = ['appName', 'version', 'gitRef', 'profile'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): Prisma.BuildWhereInput {
   if (!filter) return {};
@@ -175,7 +189,7 @@ function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): 
   if (text) {
     const pattern = literalLikePattern(text);
     where.OR = [
-      ...(UUID.test(text) ? [{ id: text.toLowerCase() }] : []),
+      ...(isId(text) ? [{ id: text.toLowerCase() }] : []),
       { errorMessage: { contains: pattern, mode: 'insensitive' } },
       ...SEARCHED_METADATA.map((key) => ({ metadata: { path: [key], string_contains: pattern, mode: 'insensitive' as const } })),
     ];
@@ -247,12 +261,15 @@ builder.mutationFields((t) => ({
     description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
     authScopes: { submitter: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
-    resolve: (_query, _root, { input }, ctx) =>
-      submitBuild(ctx.services.writes, ctx.services.config, ctx.services.pending, submitterOf(ctx), {
+    resolve: async (_query, _root, { input }, ctx) => {
+      const { writes, storage, config, pending } = ctx.services;
+      await receiveDirectUploads(database(), writes, storage, [String(input.sourceUploadId)]);
+      return submitBuild(writes, config, pending, submitterOf(ctx), {
         ...input,
         sourceUploadId: String(input.sourceUploadId),
         certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),
-      }),
+      });
+    },
   }),
   cancelBuild: t.prismaField({
     type: 'Build',

@@ -6,6 +6,7 @@ import { completeBuild, failBuild } from '../queue/finish.ts';
 import { heartbeat, type HeartbeatResult } from '../queue/heartbeat.ts';
 import { recordBuildTelemetry } from '../queue/telemetry.ts';
 import { trackSubscription } from '../metrics/metrics.ts';
+import { receiveDirectUploads } from '../queue/uploadCompletion.ts';
 import { builder } from './builder.ts';
 import { busEvents } from './subscriptions.ts';
 import { callingWorker } from './principals.ts';
@@ -87,6 +88,7 @@ builder.mutationFields((t) => ({
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
     },
     resolve: async (_query, _root, args, ctx) => {
+      await receiveDirectUploads(database(), ctx.services.writes, ctx.services.storage, [String(args.resultUploadId)]);
       return completeBuild(ctx.services.writes, ctx.services.storage, callingWorker(ctx).workerId, {
         buildId: String(args.buildId).toLowerCase(),
         resultUploadId: String(args.resultUploadId),

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.ts';
 import type { ClaimBatcher } from '../queue/claimBatcher.ts';
 import type { GroupCommit } from '../db/groupCommit.ts';
 import type { PendingEstimate } from '../queue/pendingEstimate.ts';
+import type { WebhookServices } from '../webhooks/webhooks.ts';
 
 /** Process-wide services the resolvers hand to domain functions. */
 export interface Services {
@@ -20,6 +21,8 @@ export interface Services {
   writes: GroupCommit;
   /** How full the pending queue is, for submits' bound check. */
   pending: PendingEstimate;
+  /** Webhook secrets' sealer and the address policy their URLs are checked against. */
+  webhooks: WebhookServices;
 }
 
 /** What every resolver sees: who is calling, and the services. */

@@ -5,12 +5,13 @@ import './buildWork.ts';
 import './log.ts';
 import './worker.ts';
 import './apiKey.ts';
+import './webhook.ts';
 import './upload.ts';
 import './stats.ts';
 import './me.ts';
 
-builder.queryType({ description: 'Reads: builds, workers, logs, statistics and keys.' });
-builder.mutationType({ description: 'Changes: submitting and steering builds, the worker protocol, keys.' });
+builder.queryType({ description: 'Reads: builds, workers, logs, statistics, keys and webhooks.' });
+builder.mutationType({ description: 'Changes: submitting and steering builds, the worker protocol, keys, webhooks.' });
 builder.subscriptionType({
   description: 'Live feeds over graphql-ws (or SSE): wake-ups and instructions for workers, changes for the console.',
 });

@@ -1,7 +1,17 @@
 import { Kind, type ValueNode } from 'graphql';
 import { badInput } from '../errors.ts';
 import { unstorableText } from '../queue/validate.ts';
-import { ApiKeyRole, BuildStatus, DiagnosticStatus, LogLevel, Platform, UploadKind, WorkerStatus } from '../generated/prisma/enums.ts';
+import {
+  ApiKeyRole,
+  BuildStatus,
+  DiagnosticStatus,
+  LogLevel,
+  Platform,
+  UploadKind,
+  WebhookDeliveryStatus,
+  WebhookEvent,
+  WorkerStatus,
+} from '../generated/prisma/enums.ts';
 import { builder } from './builder.ts';
 
 builder.scalarType('DateTime', {
@@ -157,4 +167,24 @@ export const DiagnosticStatusEnum = describedEnum('DiagnosticStatus', Diagnostic
   OK: 'The check passed.',
   WARN: 'The check found something to look at.',
   FAIL: 'The check failed: the worker may not build correctly.',
+});
+
+export const WebhookEventEnum = describedEnum(
+  'WebhookEvent',
+  WebhookEvent,
+  'What a webhook can be told of. Requests name it in lower case with a dot (`build.completed`), in the body and the `Free-Agent-Event` header.',
+  {
+    BUILD_SUBMITTED: '`build.submitted`: a build was queued (a retry is a new build, and announced so).',
+    BUILD_STARTED: "`build.started`: a build's worker started it (BUILDING); again for each attempt.",
+    BUILD_COMPLETED: '`build.completed`: a build completed with a result.',
+    BUILD_FAILED: '`build.failed`: a build failed for good (out of attempts, not retryable, or timed out).',
+    BUILD_CANCELLED: '`build.cancelled`: a build was cancelled.',
+    WORKER_OFFLINE: '`worker.offline`: a worker went OFFLINE (not seen for a while, shut down, or revoked).',
+  },
+);
+
+export const WebhookDeliveryStatusEnum = describedEnum('WebhookDeliveryStatus', WebhookDeliveryStatus, 'Where a webhook delivery is.', {
+  PENDING: 'Waiting for its next attempt (or being sent).',
+  DELIVERED: 'The receiver answered with a 2xx status.',
+  FAILED: 'Given up: still failing a day after the change, or its webhook was disabled before it went out.',
 });

@@ -4,7 +4,7 @@ import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
-import { drainWorker, registerWorker, resumeWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
+import { agentVersion, drainWorker, registerWorker, resumeWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
 import type { WorkerEventKind } from '../events/publish.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
@@ -38,12 +38,6 @@ export const DiagnosticReportType = builder.prismaObject('DiagnosticReport', {
     warnCount: t.exposeInt('warnCount', { description: 'How many checks warned.' }),
   }),
 });
-
-/** capabilities.agentVersion when it is a string (what the reference agent reports), else null. */
-function agentVersion(capabilities: unknown): string | null {
-  if (typeof capabilities !== 'object' || capabilities === null || !('agentVersion' in capabilities)) return null;
-  return typeof capabilities.agentVersion === 'string' ? capabilities.agentVersion : null;
-}
 
 export const WorkerType = builder.prismaObject('Worker', {
   description: 'A build machine registered with the controller.',

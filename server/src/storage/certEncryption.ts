@@ -1,42 +1,13 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createSealer, type Sealer } from '../auth/sealer.ts';
 
-export interface CertCipher {
-  encrypt(plain: Buffer): Buffer;
-  /** Throws when the archive was altered, truncated or sealed with another key. */
-  decrypt(sealed: Buffer): Buffer;
-}
-
-const VERSION = 1;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const HEADER_BYTES = 1 + IV_BYTES + TAG_BYTES;
+/** Certificate archives at rest: AES-256-GCM under the instance encryption key (auth/sealer.ts). */
+export type CertCipher = Sealer;
 
 /**
- * AES-256-GCM for certificate archives at rest, laid out as `version | iv | tag | ciphertext`.
- * Whole buffers rather than streams: certificates are capped at 10 MB by config, and GCM's tag
- * only proves integrity once everything has been read anyway.
+ * The sealer's purpose for certificate archives. Its exact bytes derive the key every stored archive
+ * was sealed with (before the sealer was shared too): never change them.
  */
-export function createCertCipher(keyMaterial: string): CertCipher {
-  if (keyMaterial.length === 0) throw new Error('The certificate encryption key must not be empty');
-  // HKDF turns any configured string into a 32-byte key bound to this one use.
-  const key = Buffer.from(hkdfSync('sha256', keyMaterial, Buffer.alloc(0), 'free-agent certificate archives', 32));
-  // The version byte is authenticated too, so it cannot be swapped to change how an archive is read.
-  const header = Buffer.from([VERSION]);
+const CERTIFICATE_ARCHIVES = 'free-agent certificate archives';
 
-  return {
-    encrypt(plain) {
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(header);
-      const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
-      return Buffer.concat([header, iv, cipher.getAuthTag(), ciphertext]);
-    },
-
-    decrypt(sealed) {
-      if (sealed.length < HEADER_BYTES || sealed[0] !== VERSION) throw new Error('Not an encrypted certificate archive');
-      const iv = sealed.subarray(1, 1 + IV_BYTES);
-      const tag = sealed.subarray(1 + IV_BYTES, HEADER_BYTES);
-      const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(header).setAuthTag(tag);
-      return Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
-    },
-  };
-}
+/** The cipher for certificate archives; throws when `keyMaterial` is empty. */
+export const createCertCipher = (keyMaterial: string): CertCipher => createSealer(keyMaterial, CERTIFICATE_ARCHIVES);

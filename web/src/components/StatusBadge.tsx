@@ -1,7 +1,7 @@
 import { Badge, type MantineColor } from '@mantine/core';
-import type { BuildStatus, WorkerStatus } from '../gql/graphql.ts';
+import type { BuildStatus, WebhookDeliveryStatus, WorkerStatus } from '../gql/graphql.ts';
 
-const colors: Record<BuildStatus | WorkerStatus, MantineColor> = {
+const colors: Record<BuildStatus | WorkerStatus | WebhookDeliveryStatus, MantineColor> = {
   PENDING: 'yellow',
   ASSIGNED: 'cyan',
   BUILDING: 'blue',
@@ -11,16 +11,17 @@ const colors: Record<BuildStatus | WorkerStatus, MantineColor> = {
   IDLE: 'teal',
   DRAINING: 'orange',
   OFFLINE: 'gray',
+  DELIVERED: 'green',
 };
 
 export interface StatusBadgeProps {
-  /** A BuildStatus or WorkerStatus; an unknown one shows in grey. */
-  status: BuildStatus | WorkerStatus;
+  /** A BuildStatus, WorkerStatus or WebhookDeliveryStatus; an unknown one shows in grey. */
+  status: BuildStatus | WorkerStatus | WebhookDeliveryStatus;
   size?: 'xs' | 'sm' | 'md' | 'lg';
 }
 
 /**
- * A build's or worker's status as a tinted badge; the text carries the meaning, not the colour
+ * A build's, worker's or webhook delivery's status as a tinted badge; the text carries the meaning, not the colour
  * alone. The text keeps the page's colour: Mantine's coloured badge text (yellow, green, orange)
  * is under 4.5:1 contrast on its own tint.
  */

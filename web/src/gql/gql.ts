@@ -39,8 +39,22 @@ type Documents = {
     "\n  mutation CreateApiKey($name: String!, $role: ApiKeyRole!) {\n    createApiKey(name: $name, role: $role) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  query KeysList($includeRevoked: Boolean) {\n    apiKeys(includeRevoked: $includeRevoked) {\n      id\n      name\n      role\n      createdAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": typeof types.KeysListDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeApiKeyDocument,
-    "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n    }\n  }\n": typeof types.SubmitCreateUploadDocument,
+    "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n      headers {\n        name\n        value\n      }\n      partSize\n      partCount\n    }\n  }\n": typeof types.SubmitCreateUploadDocument,
+    "\n  mutation SubmitCreateUploadParts($uploadId: ID!, $parts: [UploadPartInput!]!) {\n    createUploadParts(uploadId: $uploadId, parts: $parts) {\n      number\n      url\n      headers {\n        name\n        value\n      }\n    }\n  }\n": typeof types.SubmitCreateUploadPartsDocument,
+    "\n  mutation SubmitCompleteUpload($uploadId: ID!, $parts: [UploadedPartInput!]) {\n    completeUpload(uploadId: $uploadId, parts: $parts) {\n      id\n    }\n  }\n": typeof types.SubmitCompleteUploadDocument,
     "\n  mutation SubmitBuild($input: SubmitBuildInput!) {\n    submitBuild(input: $input) {\n      id\n      status\n      platform\n    }\n  }\n": typeof types.SubmitBuildDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        ...WebhooksRow\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
+    "\n  fragment WebhookDeliveryRow on WebhookDelivery {\n    id\n    event\n    status\n    attempts\n    responseStatus\n    latencyMs\n    error\n    createdAt\n    nextAttemptAt\n    deliveredAt\n    payload\n  }\n": typeof types.WebhookDeliveryRowFragmentDoc,
+    "\n  query WebhookDeliveries($id: ID!, $status: [WebhookDeliveryStatus!], $first: Int, $after: String, $last: Int, $before: String) {\n    webhook(id: $id) {\n      id\n      deliveries(status: $status, first: $first, after: $after, last: $last, before: $before) {\n        edges {\n          cursor\n          node {\n            ...WebhookDeliveryRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.WebhookDeliveriesDocument,
+    "\n  subscription WebhookDeliveriesLive {\n    queueStats {\n      finishedToday\n    }\n  }\n": typeof types.WebhookDeliveriesLiveDocument,
+    "\n  mutation RedeliverWebhookDelivery($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      ...WebhookDeliveryRow\n    }\n  }\n": typeof types.RedeliverWebhookDeliveryDocument,
+    "\n  fragment WebhookDetailFields on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n    updatedAt\n    createdBy {\n      id\n      name\n    }\n  }\n": typeof types.WebhookDetailFieldsFragmentDoc,
+    "\n  query WebhookDetail($id: ID!) {\n    webhook(id: $id) {\n      ...WebhookDetailFields\n    }\n  }\n": typeof types.WebhookDetailDocument,
+    "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      ...WebhookDetailFields\n    }\n  }\n": typeof types.UpdateWebhookDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        ...WebhookDetailFields\n      }\n    }\n  }\n": typeof types.RotateWebhookSecretDocument,
+    "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": typeof types.DeleteWebhookDocument,
+    "\n  fragment WebhooksRow on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n  }\n": typeof types.WebhooksRowFragmentDoc,
+    "\n  query WebhooksList {\n    webhooks {\n      ...WebhooksRow\n    }\n  }\n": typeof types.WebhooksListDocument,
     "\n  query WorkerDetail($id: ID!) {\n    worker(id: $id) {\n      ...WorkerDetailFields\n    }\n  }\n": typeof types.WorkerDetailDocument,
     "\n  subscription WorkerDetailLive($id: ID!) {\n    workerUpdated(id: $id) {\n      workerId\n      worker {\n        ...WorkerDetailFields\n      }\n    }\n  }\n": typeof types.WorkerDetailLiveDocument,
     "\n  query WorkerRecentBuilds($workerId: ID!) {\n    builds(first: 20, filter: { workerId: $workerId }) {\n      edges {\n        node {\n          id\n          status\n          platform\n          metadata\n          attempt\n          submittedAt\n          finishedAt\n        }\n      }\n    }\n  }\n": typeof types.WorkerRecentBuildsDocument,
@@ -80,8 +94,22 @@ const documents: Documents = {
     "\n  mutation CreateApiKey($name: String!, $role: ApiKeyRole!) {\n    createApiKey(name: $name, role: $role) {\n      secret\n      apiKey {\n        id\n        name\n        role\n        createdAt\n        lastUsedAt\n        revokedAt\n      }\n    }\n  }\n": types.CreateApiKeyDocument,
     "\n  query KeysList($includeRevoked: Boolean) {\n    apiKeys(includeRevoked: $includeRevoked) {\n      id\n      name\n      role\n      createdAt\n      lastUsedAt\n      revokedAt\n    }\n  }\n": types.KeysListDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeApiKeyDocument,
-    "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n    }\n  }\n": types.SubmitCreateUploadDocument,
+    "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n      headers {\n        name\n        value\n      }\n      partSize\n      partCount\n    }\n  }\n": types.SubmitCreateUploadDocument,
+    "\n  mutation SubmitCreateUploadParts($uploadId: ID!, $parts: [UploadPartInput!]!) {\n    createUploadParts(uploadId: $uploadId, parts: $parts) {\n      number\n      url\n      headers {\n        name\n        value\n      }\n    }\n  }\n": types.SubmitCreateUploadPartsDocument,
+    "\n  mutation SubmitCompleteUpload($uploadId: ID!, $parts: [UploadedPartInput!]) {\n    completeUpload(uploadId: $uploadId, parts: $parts) {\n      id\n    }\n  }\n": types.SubmitCompleteUploadDocument,
     "\n  mutation SubmitBuild($input: SubmitBuildInput!) {\n    submitBuild(input: $input) {\n      id\n      status\n      platform\n    }\n  }\n": types.SubmitBuildDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        ...WebhooksRow\n      }\n    }\n  }\n": types.CreateWebhookDocument,
+    "\n  fragment WebhookDeliveryRow on WebhookDelivery {\n    id\n    event\n    status\n    attempts\n    responseStatus\n    latencyMs\n    error\n    createdAt\n    nextAttemptAt\n    deliveredAt\n    payload\n  }\n": types.WebhookDeliveryRowFragmentDoc,
+    "\n  query WebhookDeliveries($id: ID!, $status: [WebhookDeliveryStatus!], $first: Int, $after: String, $last: Int, $before: String) {\n    webhook(id: $id) {\n      id\n      deliveries(status: $status, first: $first, after: $after, last: $last, before: $before) {\n        edges {\n          cursor\n          node {\n            ...WebhookDeliveryRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n": types.WebhookDeliveriesDocument,
+    "\n  subscription WebhookDeliveriesLive {\n    queueStats {\n      finishedToday\n    }\n  }\n": types.WebhookDeliveriesLiveDocument,
+    "\n  mutation RedeliverWebhookDelivery($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      ...WebhookDeliveryRow\n    }\n  }\n": types.RedeliverWebhookDeliveryDocument,
+    "\n  fragment WebhookDetailFields on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n    updatedAt\n    createdBy {\n      id\n      name\n    }\n  }\n": types.WebhookDetailFieldsFragmentDoc,
+    "\n  query WebhookDetail($id: ID!) {\n    webhook(id: $id) {\n      ...WebhookDetailFields\n    }\n  }\n": types.WebhookDetailDocument,
+    "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      ...WebhookDetailFields\n    }\n  }\n": types.UpdateWebhookDocument,
+    "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        ...WebhookDetailFields\n      }\n    }\n  }\n": types.RotateWebhookSecretDocument,
+    "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": types.DeleteWebhookDocument,
+    "\n  fragment WebhooksRow on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n  }\n": types.WebhooksRowFragmentDoc,
+    "\n  query WebhooksList {\n    webhooks {\n      ...WebhooksRow\n    }\n  }\n": types.WebhooksListDocument,
     "\n  query WorkerDetail($id: ID!) {\n    worker(id: $id) {\n      ...WorkerDetailFields\n    }\n  }\n": types.WorkerDetailDocument,
     "\n  subscription WorkerDetailLive($id: ID!) {\n    workerUpdated(id: $id) {\n      workerId\n      worker {\n        ...WorkerDetailFields\n      }\n    }\n  }\n": types.WorkerDetailLiveDocument,
     "\n  query WorkerRecentBuilds($workerId: ID!) {\n    builds(first: 20, filter: { workerId: $workerId }) {\n      edges {\n        node {\n          id\n          status\n          platform\n          metadata\n          attempt\n          submittedAt\n          finishedAt\n        }\n      }\n    }\n  }\n": types.WorkerRecentBuildsDocument,
@@ -213,11 +241,67 @@ export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revo
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n    }\n  }\n"];
+export function graphql(source: "\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n      headers {\n        name\n        value\n      }\n      partSize\n      partCount\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitCreateUpload($input: CreateUploadInput!) {\n    createUpload(input: $input) {\n      id\n      url\n      headers {\n        name\n        value\n      }\n      partSize\n      partCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SubmitCreateUploadParts($uploadId: ID!, $parts: [UploadPartInput!]!) {\n    createUploadParts(uploadId: $uploadId, parts: $parts) {\n      number\n      url\n      headers {\n        name\n        value\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitCreateUploadParts($uploadId: ID!, $parts: [UploadPartInput!]!) {\n    createUploadParts(uploadId: $uploadId, parts: $parts) {\n      number\n      url\n      headers {\n        name\n        value\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SubmitCompleteUpload($uploadId: ID!, $parts: [UploadedPartInput!]) {\n    completeUpload(uploadId: $uploadId, parts: $parts) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitCompleteUpload($uploadId: ID!, $parts: [UploadedPartInput!]) {\n    completeUpload(uploadId: $uploadId, parts: $parts) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SubmitBuild($input: SubmitBuildInput!) {\n    submitBuild(input: $input) {\n      id\n      status\n      platform\n    }\n  }\n"): (typeof documents)["\n  mutation SubmitBuild($input: SubmitBuildInput!) {\n    submitBuild(input: $input) {\n      id\n      status\n      platform\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        ...WebhooksRow\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        ...WebhooksRow\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WebhookDeliveryRow on WebhookDelivery {\n    id\n    event\n    status\n    attempts\n    responseStatus\n    latencyMs\n    error\n    createdAt\n    nextAttemptAt\n    deliveredAt\n    payload\n  }\n"): (typeof documents)["\n  fragment WebhookDeliveryRow on WebhookDelivery {\n    id\n    event\n    status\n    attempts\n    responseStatus\n    latencyMs\n    error\n    createdAt\n    nextAttemptAt\n    deliveredAt\n    payload\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookDeliveries($id: ID!, $status: [WebhookDeliveryStatus!], $first: Int, $after: String, $last: Int, $before: String) {\n    webhook(id: $id) {\n      id\n      deliveries(status: $status, first: $first, after: $after, last: $last, before: $before) {\n        edges {\n          cursor\n          node {\n            ...WebhookDeliveryRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query WebhookDeliveries($id: ID!, $status: [WebhookDeliveryStatus!], $first: Int, $after: String, $last: Int, $before: String) {\n    webhook(id: $id) {\n      id\n      deliveries(status: $status, first: $first, after: $after, last: $last, before: $before) {\n        edges {\n          cursor\n          node {\n            ...WebhookDeliveryRow\n          }\n        }\n        pageInfo {\n          hasNextPage\n          hasPreviousPage\n          startCursor\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription WebhookDeliveriesLive {\n    queueStats {\n      finishedToday\n    }\n  }\n"): (typeof documents)["\n  subscription WebhookDeliveriesLive {\n    queueStats {\n      finishedToday\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RedeliverWebhookDelivery($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      ...WebhookDeliveryRow\n    }\n  }\n"): (typeof documents)["\n  mutation RedeliverWebhookDelivery($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      ...WebhookDeliveryRow\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WebhookDetailFields on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n    updatedAt\n    createdBy {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  fragment WebhookDetailFields on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n    updatedAt\n    createdBy {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhookDetail($id: ID!) {\n    webhook(id: $id) {\n      ...WebhookDetailFields\n    }\n  }\n"): (typeof documents)["\n  query WebhookDetail($id: ID!) {\n    webhook(id: $id) {\n      ...WebhookDetailFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      ...WebhookDetailFields\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      ...WebhookDetailFields\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        ...WebhookDetailFields\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWebhookSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        ...WebhookDetailFields\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment WebhooksRow on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n  }\n"): (typeof documents)["\n  fragment WebhooksRow on Webhook {\n    id\n    url\n    description\n    events\n    enabled\n    createdAt\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebhooksList {\n    webhooks {\n      ...WebhooksRow\n    }\n  }\n"): (typeof documents)["\n  query WebhooksList {\n    webhooks {\n      ...WebhooksRow\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -100,6 +100,23 @@ export function consoleCacheExchange() {
             if (info.fieldName === 'apiKeys') cache.invalidate('Query', 'apiKeys', info.arguments ?? undefined);
           }
         },
+        // A created webhook is new to the webhooks list, a deleted one gone from it: it fetches again.
+        createWebhook(_parent, _args, cache) {
+          cache.invalidate('Query', 'webhooks');
+        },
+        deleteWebhook(_parent, args, cache) {
+          cache.invalidate({ __typename: 'Webhook', id: args.id as string });
+          cache.invalidate('Query', 'webhooks');
+        },
+        // Disabling ends its pending deliveries FAILED (and a new URL applies to them): its pages of
+        // deliveries fetch again.
+        updateWebhook(_parent, args, cache) {
+          const entityKey = cache.keyOfEntity({ __typename: 'Webhook', id: args.id as string });
+          if (!entityKey) return;
+          for (const info of cache.inspectFields(entityKey)) {
+            if (info.fieldName === 'deliveries') cache.invalidate(entityKey, 'deliveries', info.arguments ?? undefined);
+          }
+        },
         // A submitted build is new to every list: the first pages fetch again.
         submitBuild(_parent, _args, cache) {
           for (const info of cache.inspectFields('Query')) {

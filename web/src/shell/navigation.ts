@@ -1,7 +1,7 @@
 import type { Permissions } from '../session/session.ts';
 
 export interface NavigationItem {
-  to: '/' | '/builds' | '/workers' | '/keys' | '/submit';
+  to: '/' | '/builds' | '/workers' | '/keys' | '/webhooks' | '/submit';
   label: string;
   /** Shown only to keys with this permission (the page would refuse the others). */
   requires?: keyof Permissions;
@@ -13,6 +13,7 @@ export const navigationItems: NavigationItem[] = [
   { to: '/builds', label: 'Builds' },
   { to: '/workers', label: 'Workers' },
   { to: '/keys', label: 'API keys', requires: 'canReadKeys' },
+  { to: '/webhooks', label: 'Webhooks', requires: 'canAdmin' },
   { to: '/submit', label: 'Submit a build', requires: 'canAct' },
 ];
 

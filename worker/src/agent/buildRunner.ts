@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { ApiError, backoffMs, ConnectionError, type GraphqlClient } from '../client/api.ts';
-import { downloadFile, TransferError, uploadFile } from '../client/artifacts.ts';
+import { downloadFile, sha256OfFile, TransferError, uploadArtifact } from '../client/artifacts.ts';
 import { ArchiveError, unpackArchive } from './archive.ts';
 import { createBuildLog, type BuildLog } from './buildLog.ts';
 import { spawnInGroup, type ExitStatus, type GroupProcess } from './processGroup.ts';
@@ -158,7 +158,8 @@ export class BuildRun {
         this.#settings.print(`build ${this.build.id} failed: ${message}`);
         return 'failed';
       }
-      await this.#report(() => this.#complete(result));
+      const resultSha256 = await sha256OfFile(result);
+      await this.#report(() => this.#complete(result, resultSha256));
       this.#settings.print(`build ${this.build.id} completed`);
       return 'completed';
     } catch (error) {
@@ -259,18 +260,19 @@ export class BuildRun {
     return env;
   }
 
-  async #complete(result: string): Promise<void> {
-    const { size } = await stat(result);
-    const { createUpload } = await this.#api.request<{ createUpload: { id: string; url: string } }>(
-      `mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url } }`,
-      { input: { kind: 'RESULT', buildId: this.build.id, filename: path.basename(result), size } },
+  /** Uploads the result (hashed by the caller, once for every repeat) and completes the build with it. */
+  async #complete(result: string, sha256: string): Promise<void> {
+    const upload = await uploadArtifact(
+      this.#api,
+      { kind: 'RESULT', buildId: this.build.id, filename: path.basename(result) },
+      result,
+      sha256,
     );
-    await uploadFile(createUpload.url, result);
     await this.#api.request(
       `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { id } }`,
       {
         buildId: this.build.id,
-        resultUploadId: createUpload.id,
+        resultUploadId: upload.id,
       },
     );
   }

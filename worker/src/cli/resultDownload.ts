@@ -1,22 +1,14 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError, ConnectionError, type GraphqlClient } from '../client/api.ts';
+import { ApiError, type GraphqlClient } from '../client/api.ts';
 import { downloadFile } from '../client/artifacts.ts';
 import { transferProgress } from './progress.ts';
 
 /**
- * The file name in a Content-Disposition header (`filename*=UTF-8''…` preferred, else
- * `filename="…"`), reduced to a plain name (no directories, not `.` or `..`); null when absent.
+ * A stored file name reduced to a plain name for this machine (no directories, not `.` or `..`);
+ * null when nothing is left. The server keeps names as uploaded, "never used as a path".
  */
-export function dispositionFilename(header: string | null): string | null {
-  if (!header) return null;
-  const extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
-  let name: string | undefined;
-  try {
-    name = extended ? decodeURIComponent(extended[1]!.trim()) : /filename\s*=\s*"([^"]*)"/i.exec(header)?.[1];
-  } catch {
-    name = /filename\s*=\s*"([^"]*)"/i.exec(header)?.[1];
-  }
+function plainFilename(name: string | null | undefined): string | null {
   const plain = name?.split(/[/\\]/).pop()?.trim();
   return plain && plain !== '.' && plain !== '..' ? plain : null;
 }
@@ -34,22 +26,21 @@ export async function downloadResult(
   target: string | undefined,
 ): Promise<{ path: string; size: number; sha256: string }> {
   const { build } = await api.request<{
-    build: { status: string; platform: string; resultUrl: string | null; resultSha256: string | null; resultSize: number | null } | null;
-  }>('query ($id: ID!) { build(id: $id) { status platform resultUrl resultSha256 resultSize } }', { id: buildId });
+    build: {
+      status: string;
+      platform: string;
+      resultUrl: string | null;
+      resultSha256: string | null;
+      resultSize: number | null;
+      resultFilename: string | null;
+    } | null;
+  }>('query ($id: ID!) { build(id: $id) { status platform resultUrl resultSha256 resultSize resultFilename } }', { id: buildId });
   if (!build) throw new ApiError('NOT_FOUND', `No build ${buildId}`);
   if (!build.resultUrl) throw new ApiError('CONFLICT', `Build ${buildId} has no result (it is ${build.status})`);
   const isDirectory = target !== undefined && (await stat(target).catch(() => undefined))?.isDirectory();
   let file = target;
   if (file === undefined || isDirectory) {
-    let head: Response;
-    try {
-      head = await fetch(build.resultUrl, { method: 'HEAD' });
-    } catch (error) {
-      throw new ConnectionError(
-        `Cannot reach the result: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`,
-      );
-    }
-    const name = dispositionFilename(head.headers.get('content-disposition')) ?? `${buildId}.${build.platform === 'IOS' ? 'ipa' : 'apk'}`;
+    const name = plainFilename(build.resultFilename) ?? `${buildId}.${build.platform === 'IOS' ? 'ipa' : 'apk'}`;
     file = path.join(target ?? '.', name);
   }
   const progress = transferProgress('download', Number(build.resultSize ?? 0));

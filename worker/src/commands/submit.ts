@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type Command } from 'commander';
 import * as tar from 'tar';
 import type { GraphqlClient } from '../client/api.ts';
-import { uploadFile } from '../client/artifacts.ts';
+import { sha256OfFile, uploadArtifact } from '../client/artifacts.ts';
 import { UsageError } from '../client/settings.ts';
 import { exitCodeOfOutcome, outcomeOf, readBuild } from '../cli/builds.ts';
 import { commandContext, withJson } from '../cli/context.ts';
@@ -52,20 +52,25 @@ async function packDirectory(directory: string, tempDir: string): Promise<string
   return file;
 }
 
-/** Reserves an upload of `kind` and PUTs the file there (with a progress bar on a TTY); returns the upload id. */
-async function uploadArtifact(api: GraphqlClient, kind: 'SOURCE' | 'CERTS', file: string, filename: string): Promise<string> {
+/**
+ * Hashes the file, reserves an upload of `kind` and sends it (with progress bars for both on a
+ * TTY); returns the upload id.
+ */
+async function uploadFromFile(api: GraphqlClient, kind: 'SOURCE' | 'CERTS', file: string, filename: string): Promise<string> {
   const { size } = await stat(file);
-  const { createUpload } = await api.request<{ createUpload: { id: string; url: string } }>(
-    'mutation ($input: CreateUploadInput!) { createUpload(input: $input) { id url } }',
-    { input: { kind, filename, size } },
-  );
+  const hashing = transferProgress(`hash ${kind.toLowerCase()}`, size);
+  let sha256: string;
+  try {
+    sha256 = await sha256OfFile(file, undefined, hashing.onProgress);
+  } finally {
+    hashing.stop();
+  }
   const progress = transferProgress(`upload ${kind.toLowerCase()}`, size);
   try {
-    await uploadFile(createUpload.url, file, progress.onProgress);
+    return (await uploadArtifact(api, { kind, filename }, file, sha256, progress.onProgress)).id;
   } finally {
     progress.stop();
   }
-  return createUpload.id;
 }
 
 async function fileKind(file: string): Promise<'file' | 'directory'> {
@@ -127,8 +132,8 @@ ${exitCodesHelp}`,
       const tempDir = await mkdtemp(path.join(os.tmpdir(), 'free-agent-submit-'));
       try {
         const archive = kind === 'directory' ? await packDirectory(source, tempDir) : source;
-        input.sourceUploadId = await uploadArtifact(api, 'SOURCE', archive, path.basename(archive));
-        if (options.certs) input.certsUploadId = await uploadArtifact(api, 'CERTS', options.certs, path.basename(options.certs));
+        input.sourceUploadId = await uploadFromFile(api, 'SOURCE', archive, path.basename(archive));
+        if (options.certs) input.certsUploadId = await uploadFromFile(api, 'CERTS', options.certs, path.basename(options.certs));
       } finally {
         await rm(tempDir, { recursive: true, force: true });
       }

@@ -81,3 +81,14 @@ export type Upload = Prisma.UploadModel
  * 
  */
 export type DiagnosticReport = Prisma.DiagnosticReportModel
+/**
+ * Model Webhook
+ * An endpoint told of events (migration 0013, docs/webhooks.md).
+ */
+export type Webhook = Prisma.WebhookModel
+/**
+ * Model WebhookDelivery
+ * One event for one webhook, written by a trigger in the transaction of the change (an outbox).
+ * Its id is the delivery id receivers deduplicate by: kept across retries and redeliveries.
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

@@ -75,3 +75,24 @@ export const DiagnosticStatus = {
 } as const
 
 export type DiagnosticStatus = (typeof DiagnosticStatus)[keyof typeof DiagnosticStatus]
+
+
+export const WebhookEvent = {
+  BUILD_SUBMITTED: 'BUILD_SUBMITTED',
+  BUILD_STARTED: 'BUILD_STARTED',
+  BUILD_COMPLETED: 'BUILD_COMPLETED',
+  BUILD_FAILED: 'BUILD_FAILED',
+  BUILD_CANCELLED: 'BUILD_CANCELLED',
+  WORKER_OFFLINE: 'WORKER_OFFLINE'
+} as const
+
+export type WebhookEvent = (typeof WebhookEvent)[keyof typeof WebhookEvent]
+
+
+export const WebhookDeliveryStatus = {
+  PENDING: 'PENDING',
+  DELIVERED: 'DELIVERED',
+  FAILED: 'FAILED'
+} as const
+
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]

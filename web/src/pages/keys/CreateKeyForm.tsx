@@ -1,7 +1,8 @@
-import { Alert, Button, Card, Code, CopyButton, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Card, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { ErrorState } from '../../components/ErrorState.tsx';
+import { OneTimeSecret } from '../../components/OneTimeSecret.tsx';
 import { graphql } from '../../gql/gql.ts';
 import type { ApiKeyRole } from '../../gql/graphql.ts';
 import { isOneOf } from '../../graphql/enums.ts';
@@ -57,7 +58,13 @@ export function CreateKeyForm() {
         Create a key
       </Text>
       {created ? (
-        <NewSecret created={created} onDone={() => setCreated(null)} />
+        <OneTimeSecret
+          title={`Key "${created.name}" (${created.role}) created`}
+          message="Copy its secret now: it is shown this once and cannot be read again. Whoever holds it can act as this key."
+          secret={created.secret}
+          label="New key secret"
+          onDone={() => setCreated(null)}
+        />
       ) : (
         <form onSubmit={(event) => void submit(event)}>
           <Group align="flex-end" gap="sm">
@@ -91,39 +98,5 @@ export function CreateKeyForm() {
         </form>
       )}
     </Card>
-  );
-}
-
-/** The new key's secret, once, with a copy button and a warning. */
-function NewSecret({ created, onDone }: { created: { name: string; role: ApiKeyRole; secret: string }; onDone: () => void }) {
-  return (
-    <Stack gap="sm">
-      <Alert color="yellow" variant="light" title={`Key "${created.name}" (${created.role}) created`} c="var(--mantine-color-text)">
-        Copy its secret now: it is shown this once and cannot be read again. Whoever holds it can act as this key.
-      </Alert>
-      <Group gap="xs" wrap="nowrap" align="center">
-        <Code block flex={1} style={{ overflowWrap: 'anywhere', whiteSpace: 'pre-wrap' }} aria-label="New key secret" data-secret>
-          {created.secret}
-        </Code>
-        <CopyButton value={created.secret} timeout={4000}>
-          {({ copied, copy }) => (
-            <Button
-              variant={copied ? 'filled' : 'light'}
-              color={copied ? 'teal' : 'blue'}
-              onClick={copy}
-              data-copied={copied ? 'true' : 'false'}
-              miw={110}
-            >
-              {copied ? 'Copied' : 'Copy secret'}
-            </Button>
-          )}
-        </CopyButton>
-      </Group>
-      <Group>
-        <Button variant="default" onClick={onDone}>
-          I stored it, done
-        </Button>
-      </Group>
-    </Stack>
   );
 }

@@ -7,13 +7,40 @@ import { graphql } from '../../gql/gql.ts';
 import type { Platform, UploadKind } from '../../gql/graphql.ts';
 import { isOneOf, platforms } from '../../graphql/enums.ts';
 import { emptyRow, MetadataRows, metadataOf, type MetadataRow } from './MetadataRows.tsx';
-import { uploadFile } from './uploadFile.ts';
+import { sha256OfBlob, uploadFile, type UploadCalls } from './uploadFile.ts';
 
 const SubmitCreateUploadMutation = graphql(`
   mutation SubmitCreateUpload($input: CreateUploadInput!) {
     createUpload(input: $input) {
       id
       url
+      headers {
+        name
+        value
+      }
+      partSize
+      partCount
+    }
+  }
+`);
+
+const SubmitCreateUploadPartsMutation = graphql(`
+  mutation SubmitCreateUploadParts($uploadId: ID!, $parts: [UploadPartInput!]!) {
+    createUploadParts(uploadId: $uploadId, parts: $parts) {
+      number
+      url
+      headers {
+        name
+        value
+      }
+    }
+  }
+`);
+
+const SubmitCompleteUploadMutation = graphql(`
+  mutation SubmitCompleteUpload($uploadId: ID!, $parts: [UploadedPartInput!]) {
+    completeUpload(uploadId: $uploadId, parts: $parts) {
+      id
     }
   }
 `);
@@ -36,12 +63,13 @@ const LABEL_PATTERN = /^[A-Za-z0-9._/-]+(=[^,]*)?$/;
 // FileInput's placeholder is Mantine's placeholder grey, under 4.5:1 contrast (axe): dimmed text instead.
 const placeholderStyles = { placeholder: { color: 'var(--mantine-color-dimmed)' } };
 
-type Phase = { step: 'idle' } | { step: 'uploading'; what: string; sent: number; total: number } | { step: 'submitting' };
+type Phase = { step: 'idle' } | { step: 'hashing' | 'uploading'; what: string; done: number; total: number } | { step: 'submitting' };
 
 /**
  * The submit form: archive, platform, priority, labels, metadata and optional certificates. It
- * uploads each file to a signed URL from createUpload (declared with its exact size), showing
- * progress, then calls submitBuild and opens the new build's page.
+ * hashes each file, uploads it as createUpload's ticket says (declared with its exact size and
+ * sha256; in parts when the server stores it in a bucket), showing progress, then calls
+ * submitBuild and opens the new build's page.
  */
 export function SubmitForm() {
   const navigate = useNavigate();
@@ -54,6 +82,8 @@ export function SubmitForm() {
   const [phase, setPhase] = useState<Phase>({ step: 'idle' });
   const [error, setError] = useState<CombinedError | Error>();
   const [, createUpload] = useMutation(SubmitCreateUploadMutation);
+  const [, createUploadParts] = useMutation(SubmitCreateUploadPartsMutation);
+  const [, completeUpload] = useMutation(SubmitCompleteUploadMutation);
   const [, submitBuild] = useMutation(SubmitBuildMutation);
   const abort = useRef<AbortController | null>(null);
 
@@ -61,13 +91,28 @@ export function SubmitForm() {
   const badLabels = labels.filter((label) => !LABEL_PATTERN.test(label));
   const busy = phase.step !== 'idle';
 
-  /** Reserves an upload for `file` and sends it; returns the upload id. Throws on refusal. */
+  /** Hashes `file`, reserves an upload for it and sends it; returns the upload id. Throws on refusal. */
   const send = async (file: File, kind: UploadKind, what: string, signal: AbortSignal): Promise<string> => {
-    setPhase({ step: 'uploading', what, sent: 0, total: file.size });
-    const ticket = await createUpload({ input: { kind, filename: file.name.slice(0, 255), size: file.size } });
+    setPhase({ step: 'hashing', what, done: 0, total: file.size });
+    const sha256 = await sha256OfBlob(file, (done) => setPhase({ step: 'hashing', what, done, total: file.size }), signal);
+    setPhase({ step: 'uploading', what, done: 0, total: file.size });
+    const ticket = await createUpload({ input: { kind, filename: file.name.slice(0, 255), size: file.size, sha256 } });
     if (ticket.error || !ticket.data) throw ticket.error ?? new Error('No upload was reserved');
-    await uploadFile(ticket.data.createUpload.url, file, (sent, total) => setPhase({ step: 'uploading', what, sent, total }), signal);
-    return ticket.data.createUpload.id;
+    const uploadId = ticket.data.createUpload.id;
+    const calls: UploadCalls = {
+      async partUrl(number, partSha256) {
+        const answer = await createUploadParts({ uploadId, parts: [{ number, sha256: partSha256 }] });
+        const part = answer.data?.createUploadParts.find((given) => given.number === number);
+        if (answer.error || !part) throw answer.error ?? new Error(`No URL was given for part ${number}`);
+        return part;
+      },
+      async complete(parts) {
+        const answer = await completeUpload({ uploadId, parts });
+        if (answer.error || !answer.data) throw answer.error ?? new Error('The upload was not completed');
+      },
+    };
+    await uploadFile(ticket.data.createUpload, file, calls, (done, total) => setPhase({ step: 'uploading', what, done, total }), signal);
+    return uploadId;
   };
 
   const submit = async (event: FormEvent) => {
@@ -162,13 +207,14 @@ export function SubmitForm() {
           clearable
           disabled={busy}
         />
-        {phase.step === 'uploading' && (
+        {(phase.step === 'hashing' || phase.step === 'uploading') && (
           <Stack gap={4}>
             <Text size="sm" id="submit-progress-label">
-              Uploading the {phase.what}: {formatBytes(phase.sent)} of {formatBytes(phase.total)}
+              {phase.step === 'hashing' ? 'Computing the checksum of' : 'Uploading'} the {phase.what}: {formatBytes(phase.done)} of{' '}
+              {formatBytes(phase.total)}
             </Text>
             <Progress
-              value={phase.total > 0 ? (phase.sent / phase.total) * 100 : 100}
+              value={phase.total > 0 ? (phase.done / phase.total) * 100 : 100}
               aria-labelledby="submit-progress-label"
               size="lg"
               transitionDuration={150}
@@ -178,7 +224,7 @@ export function SubmitForm() {
         {phase.step === 'submitting' && <Text size="sm">Queueing the build…</Text>}
         {error && <ErrorState error={error} title="The build was not submitted" />}
         <Group justify="flex-end">
-          {phase.step === 'uploading' && (
+          {(phase.step === 'hashing' || phase.step === 'uploading') && (
             <Button variant="default" onClick={() => abort.current?.abort()}>
               Stop upload
             </Button>

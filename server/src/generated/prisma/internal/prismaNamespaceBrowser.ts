@@ -58,7 +58,9 @@ export const ModelName = {
   Worker: 'Worker',
   ApiKey: 'ApiKey',
   Upload: 'Upload',
-  DiagnosticReport: 'DiagnosticReport'
+  DiagnosticReport: 'DiagnosticReport',
+  Webhook: 'Webhook',
+  WebhookDelivery: 'WebhookDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -201,6 +203,8 @@ export const UploadScalarFieldEnum = {
   createdByWorkerId: 'createdByWorkerId',
   buildId: 'buildId',
   storageKey: 'storageKey',
+  expectedSha256: 'expectedSha256',
+  multipartUploadId: 'multipartUploadId',
   size: 'size',
   sha256: 'sha256',
   completedAt: 'completedAt',
@@ -222,6 +226,39 @@ export const DiagnosticReportScalarFieldEnum = {
 } as const
 
 export type DiagnosticReportScalarFieldEnum = (typeof DiagnosticReportScalarFieldEnum)[keyof typeof DiagnosticReportScalarFieldEnum]
+
+
+export const WebhookScalarFieldEnum = {
+  id: 'id',
+  url: 'url',
+  description: 'description',
+  events: 'events',
+  enabled: 'enabled',
+  sealedSecret: 'sealedSecret',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt',
+  createdById: 'createdById'
+} as const
+
+export type WebhookScalarFieldEnum = (typeof WebhookScalarFieldEnum)[keyof typeof WebhookScalarFieldEnum]
+
+
+export const WebhookDeliveryScalarFieldEnum = {
+  id: 'id',
+  webhookId: 'webhookId',
+  event: 'event',
+  payload: 'payload',
+  status: 'status',
+  attempts: 'attempts',
+  nextAttemptAt: 'nextAttemptAt',
+  createdAt: 'createdAt',
+  deliveredAt: 'deliveredAt',
+  lastStatusCode: 'lastStatusCode',
+  lastError: 'lastError',
+  lastLatencyMs: 'lastLatencyMs'
+} as const
+
+export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
 export const SortOrder = {

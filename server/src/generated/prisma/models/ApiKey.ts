@@ -201,6 +201,7 @@ export type ApiKeyWhereInput = {
   builds?: Prisma.BuildListRelationFilter
   workers?: Prisma.WorkerListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }
 
 export type ApiKeyOrderByWithRelationInput = {
@@ -214,6 +215,7 @@ export type ApiKeyOrderByWithRelationInput = {
   builds?: Prisma.BuildOrderByRelationAggregateInput
   workers?: Prisma.WorkerOrderByRelationAggregateInput
   uploads?: Prisma.UploadOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookOrderByRelationAggregateInput
 }
 
 export type ApiKeyWhereUniqueInput = Prisma.AtLeast<{
@@ -230,6 +232,7 @@ export type ApiKeyWhereUniqueInput = Prisma.AtLeast<{
   builds?: Prisma.BuildListRelationFilter
   workers?: Prisma.WorkerListRelationFilter
   uploads?: Prisma.UploadListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }, "id" | "hash">
 
 export type ApiKeyOrderByWithAggregationInput = {
@@ -269,6 +272,7 @@ export type ApiKeyCreateInput = {
   builds?: Prisma.BuildCreateNestedManyWithoutSubmittedByInput
   workers?: Prisma.WorkerCreateNestedManyWithoutRegisteredByInput
   uploads?: Prisma.UploadCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyUncheckedCreateInput = {
@@ -282,6 +286,7 @@ export type ApiKeyUncheckedCreateInput = {
   builds?: Prisma.BuildUncheckedCreateNestedManyWithoutSubmittedByInput
   workers?: Prisma.WorkerUncheckedCreateNestedManyWithoutRegisteredByInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyUpdateInput = {
@@ -295,6 +300,7 @@ export type ApiKeyUpdateInput = {
   builds?: Prisma.BuildUpdateManyWithoutSubmittedByNestedInput
   workers?: Prisma.WorkerUpdateManyWithoutRegisteredByNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyUncheckedUpdateInput = {
@@ -308,6 +314,7 @@ export type ApiKeyUncheckedUpdateInput = {
   builds?: Prisma.BuildUncheckedUpdateManyWithoutSubmittedByNestedInput
   workers?: Prisma.WorkerUncheckedUpdateManyWithoutRegisteredByNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyCreateManyInput = {
@@ -427,6 +434,22 @@ export type ApiKeyUpdateOneWithoutUploadsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ApiKeyUpdateToOneWithWhereWithoutUploadsInput, Prisma.ApiKeyUpdateWithoutUploadsInput>, Prisma.ApiKeyUncheckedUpdateWithoutUploadsInput>
 }
 
+export type ApiKeyCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.ApiKeyCreateWithoutWebhooksInput, Prisma.ApiKeyUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.ApiKeyCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.ApiKeyWhereUniqueInput
+}
+
+export type ApiKeyUpdateOneWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.ApiKeyCreateWithoutWebhooksInput, Prisma.ApiKeyUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.ApiKeyCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.ApiKeyUpsertWithoutWebhooksInput
+  disconnect?: Prisma.ApiKeyWhereInput | boolean
+  delete?: Prisma.ApiKeyWhereInput | boolean
+  connect?: Prisma.ApiKeyWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.ApiKeyUpdateToOneWithWhereWithoutWebhooksInput, Prisma.ApiKeyUpdateWithoutWebhooksInput>, Prisma.ApiKeyUncheckedUpdateWithoutWebhooksInput>
+}
+
 export type ApiKeyCreateWithoutBuildsInput = {
   id?: string
   name: string
@@ -437,6 +460,7 @@ export type ApiKeyCreateWithoutBuildsInput = {
   revokedAt?: Date | string | null
   workers?: Prisma.WorkerCreateNestedManyWithoutRegisteredByInput
   uploads?: Prisma.UploadCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyUncheckedCreateWithoutBuildsInput = {
@@ -449,6 +473,7 @@ export type ApiKeyUncheckedCreateWithoutBuildsInput = {
   revokedAt?: Date | string | null
   workers?: Prisma.WorkerUncheckedCreateNestedManyWithoutRegisteredByInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyCreateOrConnectWithoutBuildsInput = {
@@ -477,6 +502,7 @@ export type ApiKeyUpdateWithoutBuildsInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   workers?: Prisma.WorkerUpdateManyWithoutRegisteredByNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyUncheckedUpdateWithoutBuildsInput = {
@@ -489,6 +515,7 @@ export type ApiKeyUncheckedUpdateWithoutBuildsInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   workers?: Prisma.WorkerUncheckedUpdateManyWithoutRegisteredByNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyCreateWithoutWorkersInput = {
@@ -501,6 +528,7 @@ export type ApiKeyCreateWithoutWorkersInput = {
   revokedAt?: Date | string | null
   builds?: Prisma.BuildCreateNestedManyWithoutSubmittedByInput
   uploads?: Prisma.UploadCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyUncheckedCreateWithoutWorkersInput = {
@@ -513,6 +541,7 @@ export type ApiKeyUncheckedCreateWithoutWorkersInput = {
   revokedAt?: Date | string | null
   builds?: Prisma.BuildUncheckedCreateNestedManyWithoutSubmittedByInput
   uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutCreatedByInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyCreateOrConnectWithoutWorkersInput = {
@@ -541,6 +570,7 @@ export type ApiKeyUpdateWithoutWorkersInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUpdateManyWithoutSubmittedByNestedInput
   uploads?: Prisma.UploadUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyUncheckedUpdateWithoutWorkersInput = {
@@ -553,6 +583,7 @@ export type ApiKeyUncheckedUpdateWithoutWorkersInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUncheckedUpdateManyWithoutSubmittedByNestedInput
   uploads?: Prisma.UploadUncheckedUpdateManyWithoutCreatedByNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyCreateWithoutUploadsInput = {
@@ -565,6 +596,7 @@ export type ApiKeyCreateWithoutUploadsInput = {
   revokedAt?: Date | string | null
   builds?: Prisma.BuildCreateNestedManyWithoutSubmittedByInput
   workers?: Prisma.WorkerCreateNestedManyWithoutRegisteredByInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyUncheckedCreateWithoutUploadsInput = {
@@ -577,6 +609,7 @@ export type ApiKeyUncheckedCreateWithoutUploadsInput = {
   revokedAt?: Date | string | null
   builds?: Prisma.BuildUncheckedCreateNestedManyWithoutSubmittedByInput
   workers?: Prisma.WorkerUncheckedCreateNestedManyWithoutRegisteredByInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutCreatedByInput
 }
 
 export type ApiKeyCreateOrConnectWithoutUploadsInput = {
@@ -605,6 +638,7 @@ export type ApiKeyUpdateWithoutUploadsInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUpdateManyWithoutSubmittedByNestedInput
   workers?: Prisma.WorkerUpdateManyWithoutRegisteredByNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutCreatedByNestedInput
 }
 
 export type ApiKeyUncheckedUpdateWithoutUploadsInput = {
@@ -617,6 +651,75 @@ export type ApiKeyUncheckedUpdateWithoutUploadsInput = {
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   builds?: Prisma.BuildUncheckedUpdateManyWithoutSubmittedByNestedInput
   workers?: Prisma.WorkerUncheckedUpdateManyWithoutRegisteredByNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutCreatedByNestedInput
+}
+
+export type ApiKeyCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  role: $Enums.ApiKeyRole
+  hash: string
+  createdAt?: Date | string
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  builds?: Prisma.BuildCreateNestedManyWithoutSubmittedByInput
+  workers?: Prisma.WorkerCreateNestedManyWithoutRegisteredByInput
+  uploads?: Prisma.UploadCreateNestedManyWithoutCreatedByInput
+}
+
+export type ApiKeyUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  role: $Enums.ApiKeyRole
+  hash: string
+  createdAt?: Date | string
+  lastUsedAt?: Date | string | null
+  revokedAt?: Date | string | null
+  builds?: Prisma.BuildUncheckedCreateNestedManyWithoutSubmittedByInput
+  workers?: Prisma.WorkerUncheckedCreateNestedManyWithoutRegisteredByInput
+  uploads?: Prisma.UploadUncheckedCreateNestedManyWithoutCreatedByInput
+}
+
+export type ApiKeyCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.ApiKeyWhereUniqueInput
+  create: Prisma.XOR<Prisma.ApiKeyCreateWithoutWebhooksInput, Prisma.ApiKeyUncheckedCreateWithoutWebhooksInput>
+}
+
+export type ApiKeyUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.ApiKeyUpdateWithoutWebhooksInput, Prisma.ApiKeyUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.ApiKeyCreateWithoutWebhooksInput, Prisma.ApiKeyUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.ApiKeyWhereInput
+}
+
+export type ApiKeyUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.ApiKeyWhereInput
+  data: Prisma.XOR<Prisma.ApiKeyUpdateWithoutWebhooksInput, Prisma.ApiKeyUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type ApiKeyUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole
+  hash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  builds?: Prisma.BuildUpdateManyWithoutSubmittedByNestedInput
+  workers?: Prisma.WorkerUpdateManyWithoutRegisteredByNestedInput
+  uploads?: Prisma.UploadUpdateManyWithoutCreatedByNestedInput
+}
+
+export type ApiKeyUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  role?: Prisma.EnumApiKeyRoleFieldUpdateOperationsInput | $Enums.ApiKeyRole
+  hash?: Prisma.StringFieldUpdateOperationsInput | string
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  lastUsedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  builds?: Prisma.BuildUncheckedUpdateManyWithoutSubmittedByNestedInput
+  workers?: Prisma.WorkerUncheckedUpdateManyWithoutRegisteredByNestedInput
+  uploads?: Prisma.UploadUncheckedUpdateManyWithoutCreatedByNestedInput
 }
 
 
@@ -628,12 +731,14 @@ export type ApiKeyCountOutputType = {
   builds: number
   workers: number
   uploads: number
+  webhooks: number
 }
 
 export type ApiKeyCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   builds?: boolean | ApiKeyCountOutputTypeCountBuildsArgs
   workers?: boolean | ApiKeyCountOutputTypeCountWorkersArgs
   uploads?: boolean | ApiKeyCountOutputTypeCountUploadsArgs
+  webhooks?: boolean | ApiKeyCountOutputTypeCountWebhooksArgs
 }
 
 /**
@@ -667,6 +772,13 @@ export type ApiKeyCountOutputTypeCountUploadsArgs<ExtArgs extends runtime.Types.
   where?: Prisma.UploadWhereInput
 }
 
+/**
+ * ApiKeyCountOutputType without action
+ */
+export type ApiKeyCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookWhereInput
+}
+
 
 export type ApiKeySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -679,6 +791,7 @@ export type ApiKeySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   builds?: boolean | Prisma.ApiKey$buildsArgs<ExtArgs>
   workers?: boolean | Prisma.ApiKey$workersArgs<ExtArgs>
   uploads?: boolean | Prisma.ApiKey$uploadsArgs<ExtArgs>
+  webhooks?: boolean | Prisma.ApiKey$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.ApiKeyCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiKey"]>
 
@@ -717,6 +830,7 @@ export type ApiKeyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   builds?: boolean | Prisma.ApiKey$buildsArgs<ExtArgs>
   workers?: boolean | Prisma.ApiKey$workersArgs<ExtArgs>
   uploads?: boolean | Prisma.ApiKey$uploadsArgs<ExtArgs>
+  webhooks?: boolean | Prisma.ApiKey$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.ApiKeyCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ApiKeyIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -728,6 +842,7 @@ export type $ApiKeyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     builds: Prisma.$BuildPayload<ExtArgs>[]
     workers: Prisma.$WorkerPayload<ExtArgs>[]
     uploads: Prisma.$UploadPayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1134,6 +1249,7 @@ export interface Prisma__ApiKeyClient<T, Null = never, ExtArgs extends runtime.T
   builds<T extends Prisma.ApiKey$buildsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiKey$buildsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$BuildPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   workers<T extends Prisma.ApiKey$workersArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiKey$workersArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WorkerPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   uploads<T extends Prisma.ApiKey$uploadsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiKey$uploadsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$UploadPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.ApiKey$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.ApiKey$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1632,6 +1748,30 @@ export type ApiKey$uploadsArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.UploadScalarFieldEnum | Prisma.UploadScalarFieldEnum[]
+}
+
+/**
+ * ApiKey.webhooks
+ */
+export type ApiKey$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Webhook
+   */
+  select?: Prisma.WebhookSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Webhook
+   */
+  omit?: Prisma.WebhookOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookInclude<ExtArgs> | null
+  where?: Prisma.WebhookWhereInput
+  orderBy?: Prisma.WebhookOrderByWithRelationInput | Prisma.WebhookOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
 }
 
 /**

@@ -46,6 +46,8 @@ export type UploadMinAggregateOutputType = {
   createdByWorkerId: string | null
   buildId: string | null
   storageKey: string | null
+  expectedSha256: string | null
+  multipartUploadId: string | null
   size: bigint | null
   sha256: string | null
   completedAt: Date | null
@@ -63,6 +65,8 @@ export type UploadMaxAggregateOutputType = {
   createdByWorkerId: string | null
   buildId: string | null
   storageKey: string | null
+  expectedSha256: string | null
+  multipartUploadId: string | null
   size: bigint | null
   sha256: string | null
   completedAt: Date | null
@@ -80,6 +84,8 @@ export type UploadCountAggregateOutputType = {
   createdByWorkerId: number
   buildId: number
   storageKey: number
+  expectedSha256: number
+  multipartUploadId: number
   size: number
   sha256: number
   completedAt: number
@@ -109,6 +115,8 @@ export type UploadMinAggregateInputType = {
   createdByWorkerId?: true
   buildId?: true
   storageKey?: true
+  expectedSha256?: true
+  multipartUploadId?: true
   size?: true
   sha256?: true
   completedAt?: true
@@ -126,6 +134,8 @@ export type UploadMaxAggregateInputType = {
   createdByWorkerId?: true
   buildId?: true
   storageKey?: true
+  expectedSha256?: true
+  multipartUploadId?: true
   size?: true
   sha256?: true
   completedAt?: true
@@ -143,6 +153,8 @@ export type UploadCountAggregateInputType = {
   createdByWorkerId?: true
   buildId?: true
   storageKey?: true
+  expectedSha256?: true
+  multipartUploadId?: true
   size?: true
   sha256?: true
   completedAt?: true
@@ -247,6 +259,8 @@ export type UploadGroupByOutputType = {
   createdByWorkerId: string | null
   buildId: string | null
   storageKey: string
+  expectedSha256: string | null
+  multipartUploadId: string | null
   size: bigint | null
   sha256: string | null
   completedAt: Date | null
@@ -287,6 +301,8 @@ export type UploadWhereInput = {
   createdByWorkerId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   buildId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   storageKey?: Prisma.StringFilter<"Upload"> | string
+  expectedSha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  multipartUploadId?: Prisma.StringNullableFilter<"Upload"> | string | null
   size?: Prisma.BigIntNullableFilter<"Upload"> | bigint | number | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   completedAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
@@ -305,6 +321,8 @@ export type UploadOrderByWithRelationInput = {
   createdByWorkerId?: Prisma.SortOrderInput | Prisma.SortOrder
   buildId?: Prisma.SortOrderInput | Prisma.SortOrder
   storageKey?: Prisma.SortOrder
+  expectedSha256?: Prisma.SortOrderInput | Prisma.SortOrder
+  multipartUploadId?: Prisma.SortOrderInput | Prisma.SortOrder
   size?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   completedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -326,6 +344,8 @@ export type UploadWhereUniqueInput = Prisma.AtLeast<{
   createdByWorkerId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   buildId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   storageKey?: Prisma.StringFilter<"Upload"> | string
+  expectedSha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  multipartUploadId?: Prisma.StringNullableFilter<"Upload"> | string | null
   size?: Prisma.BigIntNullableFilter<"Upload"> | bigint | number | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   completedAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
@@ -344,6 +364,8 @@ export type UploadOrderByWithAggregationInput = {
   createdByWorkerId?: Prisma.SortOrderInput | Prisma.SortOrder
   buildId?: Prisma.SortOrderInput | Prisma.SortOrder
   storageKey?: Prisma.SortOrder
+  expectedSha256?: Prisma.SortOrderInput | Prisma.SortOrder
+  multipartUploadId?: Prisma.SortOrderInput | Prisma.SortOrder
   size?: Prisma.SortOrderInput | Prisma.SortOrder
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   completedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -369,6 +391,8 @@ export type UploadScalarWhereWithAggregatesInput = {
   createdByWorkerId?: Prisma.UuidNullableWithAggregatesFilter<"Upload"> | string | null
   buildId?: Prisma.UuidNullableWithAggregatesFilter<"Upload"> | string | null
   storageKey?: Prisma.StringWithAggregatesFilter<"Upload"> | string
+  expectedSha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
+  multipartUploadId?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   size?: Prisma.BigIntNullableWithAggregatesFilter<"Upload"> | bigint | number | null
   sha256?: Prisma.StringNullableWithAggregatesFilter<"Upload"> | string | null
   completedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Upload"> | Date | string | null
@@ -385,6 +409,8 @@ export type UploadCreateInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -403,6 +429,8 @@ export type UploadUncheckedCreateInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -419,6 +447,8 @@ export type UploadUpdateInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -437,6 +467,8 @@ export type UploadUncheckedUpdateInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -454,6 +486,8 @@ export type UploadCreateManyInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -470,6 +504,8 @@ export type UploadUpdateManyMutationInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -487,6 +523,8 @@ export type UploadUncheckedUpdateManyInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -514,6 +552,8 @@ export type UploadCountOrderByAggregateInput = {
   createdByWorkerId?: Prisma.SortOrder
   buildId?: Prisma.SortOrder
   storageKey?: Prisma.SortOrder
+  expectedSha256?: Prisma.SortOrder
+  multipartUploadId?: Prisma.SortOrder
   size?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   completedAt?: Prisma.SortOrder
@@ -536,6 +576,8 @@ export type UploadMaxOrderByAggregateInput = {
   createdByWorkerId?: Prisma.SortOrder
   buildId?: Prisma.SortOrder
   storageKey?: Prisma.SortOrder
+  expectedSha256?: Prisma.SortOrder
+  multipartUploadId?: Prisma.SortOrder
   size?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   completedAt?: Prisma.SortOrder
@@ -553,6 +595,8 @@ export type UploadMinOrderByAggregateInput = {
   createdByWorkerId?: Prisma.SortOrder
   buildId?: Prisma.SortOrder
   storageKey?: Prisma.SortOrder
+  expectedSha256?: Prisma.SortOrder
+  multipartUploadId?: Prisma.SortOrder
   size?: Prisma.SortOrder
   sha256?: Prisma.SortOrder
   completedAt?: Prisma.SortOrder
@@ -620,6 +664,8 @@ export type UploadCreateWithoutCreatedByInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -636,6 +682,8 @@ export type UploadUncheckedCreateWithoutCreatedByInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -682,6 +730,8 @@ export type UploadScalarWhereInput = {
   createdByWorkerId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   buildId?: Prisma.UuidNullableFilter<"Upload"> | string | null
   storageKey?: Prisma.StringFilter<"Upload"> | string
+  expectedSha256?: Prisma.StringNullableFilter<"Upload"> | string | null
+  multipartUploadId?: Prisma.StringNullableFilter<"Upload"> | string | null
   size?: Prisma.BigIntNullableFilter<"Upload"> | bigint | number | null
   sha256?: Prisma.StringNullableFilter<"Upload"> | string | null
   completedAt?: Prisma.DateTimeNullableFilter<"Upload"> | Date | string | null
@@ -698,6 +748,8 @@ export type UploadCreateManyCreatedByInput = {
   createdByWorkerId?: string | null
   buildId?: string | null
   storageKey: string
+  expectedSha256?: string | null
+  multipartUploadId?: string | null
   size?: bigint | number | null
   sha256?: string | null
   completedAt?: Date | string | null
@@ -714,6 +766,8 @@ export type UploadUpdateWithoutCreatedByInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -730,6 +784,8 @@ export type UploadUncheckedUpdateWithoutCreatedByInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -746,6 +802,8 @@ export type UploadUncheckedUpdateManyWithoutCreatedByInput = {
   createdByWorkerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   buildId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storageKey?: Prisma.StringFieldUpdateOperationsInput | string
+  expectedSha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  multipartUploadId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   size?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   completedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -765,6 +823,8 @@ export type UploadSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   createdByWorkerId?: boolean
   buildId?: boolean
   storageKey?: boolean
+  expectedSha256?: boolean
+  multipartUploadId?: boolean
   size?: boolean
   sha256?: boolean
   completedAt?: boolean
@@ -783,6 +843,8 @@ export type UploadSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   createdByWorkerId?: boolean
   buildId?: boolean
   storageKey?: boolean
+  expectedSha256?: boolean
+  multipartUploadId?: boolean
   size?: boolean
   sha256?: boolean
   completedAt?: boolean
@@ -801,6 +863,8 @@ export type UploadSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   createdByWorkerId?: boolean
   buildId?: boolean
   storageKey?: boolean
+  expectedSha256?: boolean
+  multipartUploadId?: boolean
   size?: boolean
   sha256?: boolean
   completedAt?: boolean
@@ -819,6 +883,8 @@ export type UploadSelectScalar = {
   createdByWorkerId?: boolean
   buildId?: boolean
   storageKey?: boolean
+  expectedSha256?: boolean
+  multipartUploadId?: boolean
   size?: boolean
   sha256?: boolean
   completedAt?: boolean
@@ -826,7 +892,7 @@ export type UploadSelectScalar = {
   createdAt?: boolean
 }
 
-export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "filename" | "maxSize" | "expiresAt" | "createdById" | "createdByWorkerId" | "buildId" | "storageKey" | "size" | "sha256" | "completedAt" | "consumedAt" | "createdAt", ExtArgs["result"]["upload"]>
+export type UploadOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "kind" | "filename" | "maxSize" | "expiresAt" | "createdById" | "createdByWorkerId" | "buildId" | "storageKey" | "expectedSha256" | "multipartUploadId" | "size" | "sha256" | "completedAt" | "consumedAt" | "createdAt", ExtArgs["result"]["upload"]>
 export type UploadInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   createdBy?: boolean | Prisma.Upload$createdByArgs<ExtArgs>
 }
@@ -852,6 +918,14 @@ export type $UploadPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     createdByWorkerId: string | null
     buildId: string | null
     storageKey: string
+    /**
+     * The SHA-256 (hex) the client declared; the bytes must match it.
+     */
+    expectedSha256: string | null
+    /**
+     * With object storage, the storage's id of a multipart upload (uploads past the part size).
+     */
+    multipartUploadId: string | null
     size: bigint | null
     sha256: string | null
     completedAt: Date | null
@@ -1290,6 +1364,8 @@ export interface UploadFieldRefs {
   readonly createdByWorkerId: Prisma.FieldRef<"Upload", 'String'>
   readonly buildId: Prisma.FieldRef<"Upload", 'String'>
   readonly storageKey: Prisma.FieldRef<"Upload", 'String'>
+  readonly expectedSha256: Prisma.FieldRef<"Upload", 'String'>
+  readonly multipartUploadId: Prisma.FieldRef<"Upload", 'String'>
   readonly size: Prisma.FieldRef<"Upload", 'BigInt'>
   readonly sha256: Prisma.FieldRef<"Upload", 'String'>
   readonly completedAt: Prisma.FieldRef<"Upload", 'DateTime'>
