@@ -266,7 +266,9 @@ async function loseConnectionsMidStatement(databaseUrl: string, buildIds: string
         );
         return rows[0]!.waiting > 0 ? rows[0]!.waiting : undefined;
       },
-      10_000,
+      // Agents back off after each loss (exponentially, with jitter), so the next append or heartbeat
+      // (every 5 s here) may come a while after the previous round.
+      30_000,
       'a statement of the server waiting on the locked builds',
     );
     const { rowCount } = await holder.query(
