@@ -21,6 +21,8 @@ let workerKey: string;
 
 // graphql-ws does not acknowledge a subscription: give the server a moment to register it.
 const registered = () => new Promise((resolve) => setTimeout(resolve, 300));
+// A woken worker's build is looked at again within a second (jobDispatcher.ts): after this long, no wake-up is left to come.
+const quiet = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
 /** What a refused subscription ends with: an error result, or the error that ended it. */
 const outcome = (subscription: { next(timeoutMs?: number): Promise<unknown> }) =>
@@ -138,6 +140,20 @@ describe('worker feeds', () => {
     const build = await submitBuild(server, submitter, { platform: 'ANDROID' });
     const wakeUp = (await jobs.next(2000)).data!.jobAvailable;
     expect(wakeUp.platform).toBe('ANDROID');
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    jobs.close();
+    await socket.dispose();
+  });
+
+  it('wakes a worker that subscribes after a build it can run became pending', async () => {
+    // The agent claims when its socket connects, then subscribes: a build submitted in between
+    // announced itself before this worker listened.
+    const worker = await registerWorker(server, workerKey, { platforms: ['ANDROID'] });
+    const build = await submitBuild(server, submitter, { platform: 'ANDROID' });
+    await quiet(); // the wake-ups an earlier test set off are over
+    const socket = wsClient(server.wsUrl, worker.token);
+    const jobs = subscribe(socket, `subscription { jobAvailable { platform buildId } }`);
+    expect((await jobs.next(2000)).data!.jobAvailable.platform).toBe('ANDROID');
     expect((await claim(server, worker.token))?.id).toBe(build.id);
     jobs.close();
     await socket.dispose();

@@ -56,11 +56,16 @@ export class JobDispatcher {
     return this.#waiters.size;
   }
 
-  /** A worker's live feed of wake-ups for the given platforms. */
+  /**
+   * A worker's live feed of wake-ups for the given platforms. A build submitted after the worker's
+   * last claim but before this waiter was added announced itself to nobody, so pending builds are
+   * looked at once the waiter is in: no wake-up falls between a claim and a subscription.
+   */
   subscribe(workerId: string, platforms: Platform[]): AsyncIterable<JobAvailable> {
     return new Repeater<JobAvailable>(async (push, stop) => {
       const waiter: Waiter = { workerId, platforms: new Set(platforms), lastWokenAt: 0, push: (job) => void push(job) };
       this.#waiters.add(waiter);
+      for (const platform of platforms) this.#scheduleRecheck(platform);
       await stop;
       this.#waiters.delete(waiter);
     });
