@@ -196,10 +196,31 @@ describe('workers act only on their own builds', () => {
       () => completeBuild(server, other.token, build.id, ownerResult),
       () => failBuild(server, other.token, build.id, { message: 'no' }),
       () => readBuild(server, other.token, build.id, 'id'),
+      () => graphql(server.graphqlUrl, 'query ($id: ID!) { buildLogs(buildId: $id) { edges { cursor } } }', { id: build.id }, other.token),
+      () =>
+        graphql(
+          server.graphqlUrl,
+          'query ($id: ID!) { buildLogSearch(buildId: $id, query: "x") { totalCount } }',
+          { id: build.id },
+          other.token,
+        ),
       () => createUpload(server, other.token, { kind: 'RESULT', filename: 'r', size: 1, buildId: build.id }),
     ];
     for (const attempt of attempts) await expectRefused(attempt, 'FORBIDDEN');
     expect(await buildStatus(server, build.id)).toBe('ASSIGNED');
+  });
+
+  it('shows a worker the build it ran, without the result URL that only readers get', async () => {
+    const build = await submitBuild(server, submitter);
+    const worker = await registerWorker(server, workerKey, { name: 'ran-it' });
+    expect((await claim(server, worker.token))?.id).toBe(build.id);
+    expectData(await complete(server, worker.token, build.id));
+
+    const seenByWorker = expectData(await readBuild(server, worker.token, build.id, 'status resultSha256 resultUrl')).build;
+    expect(seenByWorker).toMatchObject({ status: 'COMPLETED', resultUrl: null });
+    expect(seenByWorker.resultSha256).toMatch(/^[0-9a-f]{64}$/);
+    const seenByReader = expectData(await readBuild(server, viewer, build.id, 'resultUrl')).build;
+    expect(seenByReader.resultUrl).toEqual(expect.any(String));
   });
 
   it('refuses completion with a result upload it may not use, names the problem, and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/client.ts';
 import { unauthenticated } from '../errors.ts';
 import type { CredentialCache } from './credentialCache.ts';
-import { anonymous, type Principal } from './principal.ts';
+import { anonymous, type ApiKeyPrincipal, type Principal, type WorkerPrincipal } from './principal.ts';
 import { hashSecret, matchesHash, WORKER_TOKEN_PREFIX, workerIdOfToken } from './secrets.ts';
 
 // lastUsedAt is a hint for admins, not an audit log: write it at most once a minute per key.
@@ -33,7 +33,7 @@ function verify(db: Tx, credential: string) {
   return authenticateApiKey(db, credential);
 }
 
-async function authenticateApiKey(db: Tx, credential: string): Promise<Extract<Principal, { kind: 'apiKey' }>> {
+async function authenticateApiKey(db: Tx, credential: string): Promise<ApiKeyPrincipal> {
   const key = await db.apiKey.findUnique({ where: { hash: hashSecret(credential) } });
   if (!key || !matchesHash(credential, key.hash)) throw unauthenticated('Invalid credentials');
   if (key.revokedAt) throw unauthenticated('This API key has been revoked');
@@ -44,7 +44,7 @@ async function authenticateApiKey(db: Tx, credential: string): Promise<Extract<P
   return { kind: 'apiKey', apiKeyId: key.id, name: key.name, role: key.role };
 }
 
-async function authenticateWorker(db: Tx, credential: string, id: string): Promise<Extract<Principal, { kind: 'worker' }>> {
+async function authenticateWorker(db: Tx, credential: string, id: string): Promise<WorkerPrincipal> {
   const worker = await db.worker.findUnique({
     where: { id },
     select: { tokenHash: true, tokenExpiresAt: true, previousTokenHash: true, previousTokenValidUntil: true, revokedAt: true },

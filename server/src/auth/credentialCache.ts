@@ -1,9 +1,7 @@
-import type { Principal } from './principal.ts';
-
-type Authenticated = Exclude<Principal, { kind: 'anonymous' }>;
+import type { AuthenticatedPrincipal } from './principal.ts';
 
 interface Entry {
-  principal: Authenticated;
+  principal: AuthenticatedPrincipal;
   cachedUntil: number;
 }
 
@@ -19,7 +17,7 @@ const MAX_ENTRIES = 20_000;
 export class CredentialCache {
   #entries = new Map<string, Entry>();
 
-  get(credentialHash: string): Authenticated | undefined {
+  get(credentialHash: string): AuthenticatedPrincipal | undefined {
     const entry = this.#entries.get(credentialHash);
     if (!entry) return undefined;
     const now = Date.now();
@@ -31,7 +29,7 @@ export class CredentialCache {
     return entry.principal;
   }
 
-  set(credentialHash: string, principal: Authenticated): void {
+  set(credentialHash: string, principal: AuthenticatedPrincipal): void {
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(credentialHash, { principal, cachedUntil: Date.now() + TTL_MS });
   }

@@ -6,6 +6,13 @@ export type Principal =
   | { kind: 'worker'; workerId: string; tokenHash: string; tokenExpiresAt: Date; usingPreviousToken: boolean }
   | { kind: 'anonymous' };
 
+/** A caller with a credential: an API key holder or a worker. */
+export type AuthenticatedPrincipal = Exclude<Principal, { kind: 'anonymous' }>;
+/** An API key holder, with the key's role. */
+export type ApiKeyPrincipal = Extract<Principal, { kind: 'apiKey' }>;
+/** A worker, with the token it presented (current or, during its grace, the previous one). */
+export type WorkerPrincipal = Extract<Principal, { kind: 'worker' }>;
+
 export const anonymous: Principal = { kind: 'anonymous' };
 
 /**
@@ -31,6 +38,13 @@ const ROLE_CAPABILITIES: Record<ApiKeyRole, readonly Capability[]> = {
 /** Whether the caller holds an API key whose role grants `capability`. */
 export const may = (principal: Principal, capability: Capability): boolean =>
   principal.kind === 'apiKey' && ROLE_CAPABILITIES[principal.role].includes(capability);
+
+/**
+ * Whether the caller is the worker `build` was given to: the one running it, or that ran its last
+ * attempt. Such a worker reads the build, its log and telemetry without being a reader.
+ */
+export const isBuildWorker = (principal: Principal, build: { workerId: string | null }): boolean =>
+  principal.kind === 'worker' && build.workerId === principal.workerId;
 
 /** The actor recorded in a build's timeline. */
 export function actorOf(principal: Principal): string {

@@ -6,21 +6,19 @@ import { sendJson } from './respond.ts';
 /**
  * `/healthz`: the process is up and can recover by itself: 200, or 503 with the reason
  * `unrecoverable()` gives (its embedded PostgreSQL exited; a database of DATABASE_URL that is down
- * is waited for, not a reason to restart). `/readyz`: the database answers and every migration is
- * applied. Returns false for any other path.
+ * is waited for, not a reason to restart).
  */
-export async function handleHealth(res: ServerResponse, pathname: string, unrecoverable: () => string | undefined): Promise<boolean> {
-  if (pathname === '/healthz') {
-    const fault = unrecoverable();
-    sendJson(res, fault ? 503 : 200, { status: fault ?? 'ok' });
-    return true;
-  }
-  if (pathname !== '/readyz') return false;
+export function handleLiveness(res: ServerResponse, unrecoverable: () => string | undefined): void {
+  const fault = unrecoverable();
+  sendJson(res, fault ? 503 : 200, { status: fault ?? 'ok' });
+}
+
+/** `/readyz`: 200 when the database answers and every migration is applied, 503 with the reason otherwise. */
+export async function handleReadiness(res: ServerResponse): Promise<void> {
   try {
     const ready = await migrationsApplied((sql) => database().$queryRawUnsafe(sql));
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'migrations pending' });
   } catch {
     sendJson(res, 503, { status: 'database unreachable' });
   }
-  return true;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { authenticate } from '../auth/authenticate.ts';
-import { actorOf, type Principal } from '../auth/principal.ts';
+import { actorOf, type AuthenticatedPrincipal, type Principal } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -19,7 +19,7 @@ export interface SocketSession {
   socket: WebSocket;
   /** The `Authorization` value from connectionParams, verified again when its credential changes. */
   authorization: string;
-  principal: Exclude<Principal, { kind: 'anonymous' }>;
+  principal: AuthenticatedPrincipal;
   /** Why the session ended (its credential was revoked, replaced or expired): it takes no more operations. */
   ended?: string;
   /** Counts re-verifications, so only the latest one's outcome applies. */

@@ -20,7 +20,7 @@ export function assertId(id: string, what: string): string {
  */
 export function assertIdCursor<Query extends { cursor?: { id?: unknown } }>(query: Query): Query {
   const id = query.cursor?.id;
-  if (query.cursor && !(typeof id === 'string' && UUID.test(id))) throw badInput('The cursor is not one this list gave out');
+  if (query.cursor && !(typeof id === 'string' && isId(id))) throw badInput('The cursor is not one this list gave out');
   return query;
 }
 

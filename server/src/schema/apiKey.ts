@@ -52,8 +52,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The key id.' }) },
     resolve: async (query, _root, args) => {
-      await revokeApiKey(sqlPool(), String(args.id));
-      return database().apiKey.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      await revokeApiKey(sqlPool(), args.id);
+      return database().apiKey.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
 }));

@@ -1,7 +1,6 @@
 import { database, sqlPool } from '../db/client.ts';
 import { readBuild } from '../db/modelRows.ts';
-import type { Principal } from '../auth/principal.ts';
-import { actorOf, may } from '../auth/principal.ts';
+import { actorOf, type ApiKeyPrincipal, isBuildWorker, type Principal } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { cancelBuild } from '../queue/finish.ts';
 import { retryBuild, submitBuild } from '../queue/submit.ts';
@@ -16,7 +15,6 @@ import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
-import { callingApiKey } from './principals.ts';
 import type { Context } from './context.ts';
 import { BuildStatusEnum, PlatformEnum } from './scalars.ts';
 
@@ -35,7 +33,7 @@ async function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind, ke
 }
 
 const isAssignedWorker = (principal: Principal, build: { workerId: string | null; status: string }) =>
-  principal.kind === 'worker' && build.workerId === principal.workerId && (ACTIVE_STATUSES as string[]).includes(build.status);
+  isBuildWorker(principal, build) && (ACTIVE_STATUSES as string[]).includes(build.status);
 
 export const BuildEventType = builder.prismaObject('BuildEvent', {
   description: "One transition in a build's timeline.",
@@ -65,7 +63,7 @@ export const BuildTelemetryType = builder.prismaObject('BuildTelemetry', {
 export const BuildType = builder.prismaObject('Build', {
   description: 'An app build: its inputs, where it is in its lifecycle, and its result.',
   // Readers see every build; a worker sees the builds assigned to it.
-  authScopes: (build, ctx) => may(ctx.principal, 'read') || (ctx.principal.kind === 'worker' && build.workerId === ctx.principal.workerId),
+  authScopes: (build, ctx) => isBuildWorker(ctx.principal, build) || { reader: true },
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The build id.' }),
     platform: t.expose('platform', { type: PlatformEnum, description: 'The platform it targets.' }),
@@ -138,8 +136,10 @@ export const BuildType = builder.prismaObject('Build', {
     resultUrl: t.string({
       nullable: true,
       description: 'Signed, short-lived URL of the result artifact; for readers of a completed build.',
-      resolve: (build, _args, ctx) =>
-        build.resultKey && may(ctx.principal, 'read') ? artifactUrl(ctx, build.id, 'result', build.resultKey) : null,
+      // The build's worker sees the build but gets no result URL.
+      authScopes: { reader: true },
+      unauthorizedResolver: () => null,
+      resolve: (build, _args, ctx) => (build.resultKey ? artifactUrl(ctx, build.id, 'result', build.resultKey) : null),
     }),
     resultFilename: t.string({
       nullable: true,
@@ -180,7 +180,7 @@ function buildWhere(filter: typeof BuildFilter.$inferInput | null | undefined): 
   // A set: a list of thousands of repeats made Prisma's query take seconds.
   if (filter.status?.length) where.status = { in: [...new Set(filter.status)] };
   if (filter.platform) where.platform = filter.platform;
-  if (filter.workerId) where.workerId = assertId(String(filter.workerId), 'workerId');
+  if (filter.workerId) where.workerId = assertId(filter.workerId, 'workerId');
   // `has` is `@>`, filtered on the walk of builds newest first, as `text` is (migration 0012 says why no index).
   if (filter.label != null) where.requiredLabels = { has: normaliseLabels([filter.label], 'label')[0] };
   if (filter.submittedAfter || filter.submittedBefore)
@@ -204,7 +204,7 @@ builder.queryFields((t) => ({
     description: 'One build by id, or null when there is none.',
     authScopes: { reader: true, worker: true },
     args: { id: t.arg.id({ required: true, description: 'The build id.' }) },
-    resolve: (query, _root, args) => database().build.findUnique({ ...query, where: { id: assertId(String(args.id), 'id') } }),
+    resolve: (query, _root, args) => database().build.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
   builds: t.prismaConnection(
     {
@@ -250,25 +250,17 @@ const SubmitBuildInput = builder.inputType('SubmitBuildInput', {
   }),
 });
 
-const submitterOf = (ctx: Context) => {
-  const principal = callingApiKey(ctx);
-  return { apiKeyId: principal.apiKeyId, actor: actorOf(principal) };
-};
+const submitterOf = (principal: ApiKeyPrincipal) => ({ apiKeyId: principal.apiKeyId, actor: actorOf(principal) });
 
 builder.mutationFields((t) => ({
-  submitBuild: t.prismaField({
+  submitBuild: t.withAuth({ submitter: true }).prismaField({
     type: 'Build',
     description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
-    authScopes: { submitter: true },
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
     resolve: async (_query, _root, { input }, ctx) => {
       const { writes, storage, config, pending } = ctx.services;
-      await receiveDirectUploads(database(), writes, storage, [String(input.sourceUploadId)]);
-      return submitBuild(writes, config, pending, submitterOf(ctx), {
-        ...input,
-        sourceUploadId: String(input.sourceUploadId),
-        certsUploadId: input.certsUploadId == null ? null : String(input.certsUploadId),
-      });
+      await receiveDirectUploads(database(), writes, storage, [input.sourceUploadId]);
+      return submitBuild(writes, config, pending, submitterOf(ctx.principal), input);
     },
   }),
   cancelBuild: t.prismaField({
@@ -283,14 +275,13 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), String(args.id), args.reason);
-      return readBuild(sqlPool(), String(args.id).toLowerCase());
+      await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), args.id, args.reason);
+      return readBuild(sqlPool(), args.id.toLowerCase());
     },
   }),
-  retryBuild: t.prismaField({
+  retryBuild: t.withAuth({ submitter: true }).prismaField({
     type: 'Build',
     description: 'Queues a new build with the same inputs as a finished one (linked by retryOf).',
-    authScopes: { submitter: true },
     args: {
       id: t.arg.id({ required: true, description: 'The finished build.' }),
       certsUploadId: t.arg.id({
@@ -299,13 +290,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_query, _root, args, ctx) =>
-      retryBuild(
-        sqlPool(),
-        ctx.services.config,
-        submitterOf(ctx),
-        String(args.id),
-        args.certsUploadId == null ? null : String(args.certsUploadId),
-      ),
+      retryBuild(sqlPool(), ctx.services.config, submitterOf(ctx.principal), args.id, args.certsUploadId),
   }),
 }));
 
@@ -332,7 +317,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { reader: true },
     args: { id: t.arg.id({ required: false, description: 'Only this build.' }) },
     subscribe: (_root, args, ctx) => {
-      const id = args.id == null ? null : assertId(String(args.id), 'id');
+      const id = args.id == null ? null : assertId(args.id, 'id');
       return busEvents(ctx, 'buildUpdated', (event) => id === null || event.buildId === id);
     },
     resolve: (event) => ({ buildId: event.buildId, status: event.status }),

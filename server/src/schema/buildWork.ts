@@ -9,7 +9,6 @@ import { trackSubscription } from '../metrics/metrics.ts';
 import { receiveDirectUploads } from '../queue/uploadCompletion.ts';
 import { builder } from './builder.ts';
 import { busEvents } from './subscriptions.ts';
-import { callingWorker } from './principals.ts';
 import { PlatformEnum } from './scalars.ts';
 
 /** The mutations a worker runs a build with: claim, heartbeat, complete or fail, telemetry. */
@@ -50,55 +49,48 @@ const RecordBuildTelemetryPayload = builder.objectRef<{ accepted: number }>('Rec
 });
 
 builder.mutationFields((t) => ({
-  claimBuild: t.prismaField({
+  claimBuild: t.withAuth({ worker: true }).prismaField({
     type: 'Build',
     nullable: true,
     description:
       'Gives the calling worker the most urgent pending build it can run (priority, then age), or null. ' +
       'Each build goes to exactly one worker. A draining worker or one at its concurrency gets null.',
-    authScopes: { worker: true },
     args: {
       platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }),
     },
     // The claimed row as Prisma would read it: relations in the selection are loaded on demand.
-    resolve: (_query, _root, args, ctx) => ctx.services.claims.claim({ workerId: callingWorker(ctx).workerId, platforms: args.platforms }),
+    resolve: (_query, _root, args, ctx) => ctx.services.claims.claim({ workerId: ctx.principal.workerId, platforms: args.platforms }),
   }),
-  heartbeat: t.field({
+  heartbeat: t.withAuth({ worker: true }).field({
     type: HeartbeatPayload,
     description:
       'The worker is alive, and optionally so is its build: starts an ASSIGNED build, records progress, ' +
       'says whether the build was cancelled, and hands out a new token near expiry.',
-    authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: false, description: 'The build the worker is running.' }),
       progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
     },
     resolve: (_root, args, ctx) =>
-      heartbeat(ctx.services.writes, ctx.services.config, callingWorker(ctx), {
-        buildId: args.buildId == null ? null : String(args.buildId),
-        progress: args.progress,
-      }),
+      heartbeat(ctx.services.writes, ctx.services.config, ctx.principal, { buildId: args.buildId, progress: args.progress }),
   }),
-  completeBuild: t.prismaField({
+  completeBuild: t.withAuth({ worker: true }).prismaField({
     type: 'Build',
     description: 'The worker finished the build; its result was uploaded to a RESULT upload for this build.',
-    authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      await receiveDirectUploads(database(), ctx.services.writes, ctx.services.storage, [String(args.resultUploadId)]);
-      return completeBuild(ctx.services.writes, ctx.services.storage, callingWorker(ctx).workerId, {
-        buildId: String(args.buildId).toLowerCase(),
-        resultUploadId: String(args.resultUploadId),
+      await receiveDirectUploads(database(), ctx.services.writes, ctx.services.storage, [args.resultUploadId]);
+      return completeBuild(ctx.services.writes, ctx.services.storage, ctx.principal.workerId, {
+        buildId: args.buildId.toLowerCase(),
+        resultUploadId: args.resultUploadId,
       });
     },
   }),
-  failBuild: t.prismaField({
+  failBuild: t.withAuth({ worker: true }).prismaField({
     type: 'Build',
     description: 'The worker could not build it. With retryable it goes back to the queue while attempts remain.',
-    authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       message: t.arg.string({
@@ -108,24 +100,20 @@ builder.mutationFields((t) => ({
       retryable: t.arg.boolean({ required: false, description: 'Whether another attempt may succeed (default false).' }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      const buildId = String(args.buildId).toLowerCase();
-      await failBuild(sqlPool(), ctx.services.storage, callingWorker(ctx).workerId, { ...args, buildId });
+      const buildId = args.buildId.toLowerCase();
+      await failBuild(sqlPool(), ctx.services.storage, ctx.principal.workerId, { ...args, buildId });
       return readBuild(sqlPool(), buildId);
     },
   }),
-  recordBuildTelemetry: t.field({
+  recordBuildTelemetry: t.withAuth({ worker: true }).field({
     type: RecordBuildTelemetryPayload,
     description: 'Stores a batch of telemetry events for a build the worker runs (one insert; bounded per build).',
-    authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       events: t.arg({ type: [BuildTelemetryInput], required: true, description: 'The events, 1 to 5000.' }),
     },
     resolve: (_root, args, ctx) =>
-      recordBuildTelemetry(sqlPool(), ctx.services.config, callingWorker(ctx).workerId, {
-        buildId: String(args.buildId),
-        events: args.events,
-      }),
+      recordBuildTelemetry(sqlPool(), ctx.services.config, ctx.principal.workerId, { buildId: args.buildId, events: args.events }),
   }),
 }));
 
@@ -160,20 +148,19 @@ const BuildTelemetryRecordedEvent = builder
   });
 
 builder.subscriptionFields((t) => ({
-  jobAvailable: t.field({
+  jobAvailable: t.withAuth({ worker: true }).field({
     type: JobAvailableType,
     description:
       'Wake-ups for the calling worker: a build it could claim is pending. Only a few idle workers are woken per build, ' +
       'so claim when told and also on a slow timer with jitter.',
-    authScopes: { worker: true },
     args: { platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }) },
     subscribe: async (_root, args, ctx) => {
-      const worker = callingWorker(ctx);
-      const registered = await database().worker.findUniqueOrThrow({ where: { id: worker.workerId }, select: { platforms: true } });
+      const { workerId } = ctx.principal;
+      const registered = await database().worker.findUniqueOrThrow({ where: { id: workerId }, select: { platforms: true } });
       const platforms = args.platforms?.length
         ? args.platforms.filter((platform) => registered.platforms.includes(platform))
         : registered.platforms;
-      return trackSubscription('jobAvailable', ctx.services.bus.jobs.subscribe(worker.workerId, platforms));
+      return trackSubscription('jobAvailable', ctx.services.bus.jobs.subscribe(workerId, platforms));
     },
     resolve: (job) => job,
   }),
@@ -183,7 +170,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { reader: true },
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
-      const buildId = assertId(String(args.buildId), 'buildId');
+      const buildId = assertId(args.buildId, 'buildId');
       return busEvents(ctx, 'buildTelemetryRecorded', (event) => event.buildId === buildId);
     },
     resolve: (event) => event,

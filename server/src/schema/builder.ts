@@ -7,7 +7,7 @@ import { database } from '../db/client.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
-import type { Context } from './context.ts';
+import type { ApiKeyContext, CallerContext, Context, WorkerContext } from './context.ts';
 import StorableTextPlugin from './storableText.ts';
 
 export const builder = new SchemaBuilder<{
@@ -30,7 +30,19 @@ export const builder = new SchemaBuilder<{
     /** A worker's access token. */
     worker: boolean;
   };
+  // What each scope proves of the caller: every role's scope holds for API keys alone (may()).
+  AuthContexts: {
+    authenticated: CallerContext;
+    admin: ApiKeyContext;
+    reader: ApiKeyContext;
+    adminReader: ApiKeyContext;
+    submitter: ApiKeyContext;
+    workerKey: ApiKeyContext;
+    worker: WorkerContext;
+  };
   Scalars: {
+    // graphql-js hands every ID argument over as a string, integers included.
+    ID: { Input: string; Output: string | number | bigint };
     DateTime: { Input: Date; Output: Date };
     JSON: { Input: unknown; Output: unknown };
     ByteSize: { Input: number; Output: bigint | number };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Principal } from '../auth/principal.ts';
+import type { ApiKeyPrincipal, AuthenticatedPrincipal, Principal, WorkerPrincipal } from '../auth/principal.ts';
 import type { Config } from '../config/config.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
@@ -30,3 +30,11 @@ export interface Context {
   principal: Principal;
   services: Services;
 }
+
+/**
+ * The context of a field once its auth scope admitted the caller (builder.ts, `AuthContexts`):
+ * resolvers under `t.withAuth({ worker: true })` get the worker, under a role's scope the key.
+ */
+export type CallerContext = Context & { principal: AuthenticatedPrincipal };
+export type ApiKeyContext = Context & { principal: ApiKeyPrincipal };
+export type WorkerContext = Context & { principal: WorkerPrincipal };

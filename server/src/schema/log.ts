@@ -1,3 +1,4 @@
+import { isBuildWorker } from '../auth/principal.ts';
 import { database } from '../db/client.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, logAttempt, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult, type LogPageRequest } from '../queue/logs.ts';
@@ -6,7 +7,6 @@ import { assertId, assertIntegerInRange } from '../queue/validate.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, type PageSizes, type PagingArgs } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
-import { callingWorker } from './principals.ts';
 import { LogLevelEnum } from './scalars.ts';
 import { CAPTURED_OUTPUT } from './storableText.ts';
 import type { Context } from './context.ts';
@@ -92,7 +92,7 @@ builder.queryFields((t) => ({
         afterSeq: t.arg.int({ required: false, description: 'Lines after this seq, like `after` (default 0: from the start).' }),
       },
       resolve: async (_root, args, ctx) => {
-        const buildId = assertId(String(args.buildId), 'buildId');
+        const buildId = assertId(args.buildId, 'buildId');
         const page = logPageRequest(args);
         const attempt = await readableAttempt(ctx, buildId, args.attempt);
         return logConnection(await readBuildLogs(database(), buildId, attempt, page));
@@ -122,7 +122,7 @@ builder.queryFields((t) => ({
         }),
       },
       resolve: async (_root, args, ctx) => {
-        const buildId = assertId(String(args.buildId), 'buildId');
+        const buildId = assertId(args.buildId, 'buildId');
         const page = logPageRequest(args);
         const text = logSearchText(args.query);
         const attempt = await readableAttempt(ctx, buildId, args.attempt);
@@ -151,8 +151,8 @@ builder.queryFields((t) => ({
 async function readableAttempt(ctx: Context, buildId: string, requested: number | null | undefined): Promise<number> {
   const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
   if (!build) throw notFound('Build');
-  if (ctx.principal.kind === 'worker' && build.workerId !== ctx.principal.workerId)
-    throw forbidden('This build is not assigned to this worker');
+  // The fields are open to readers and workers: of workers, only the build's own.
+  if (ctx.principal.kind === 'worker' && !isBuildWorker(ctx.principal, build)) throw forbidden('This build is not assigned to this worker');
   return logAttempt(requested, build.attempt);
 }
 
@@ -171,13 +171,12 @@ function logConnection<Line extends { seq: number }>(page: { lines: Line[]; hasP
 }
 
 builder.mutationFields((t) => ({
-  appendBuildLogs: t.field({
+  appendBuildLogs: t.withAuth({ worker: true }).field({
     type: AppendBuildLogsPayload,
     description:
       `Stores a batch of log lines for a build the worker runs, in its current attempt's log. The worker numbers each ` +
       `attempt's lines from 1; a batch whose firstSeq is not the next expected one stores nothing and nextSeq says where ` +
       `to resume. At most ${MAX_LINES_PER_BATCH} lines a batch.`,
-    authScopes: { worker: true },
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       firstSeq: t.arg.int({ required: true, description: 'The seq of the first line of this batch.' }),
@@ -191,8 +190,8 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       // Group-committed: a batch raises buildLogAppended, and notifying commits run one at a time.
-      appendBuildLogs(ctx.services.writes, ctx.services.config, callingWorker(ctx).workerId, {
-        buildId: String(args.buildId),
+      appendBuildLogs(ctx.services.writes, ctx.services.config, ctx.principal.workerId, {
+        buildId: args.buildId,
         firstSeq: args.firstSeq,
         lines: args.lines,
         attempt: args.attempt,
@@ -228,7 +227,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { reader: true },
     args: { buildId: t.arg.id({ required: true, description: 'The build.' }) },
     subscribe: (_root, args, ctx) => {
-      const buildId = assertId(String(args.buildId), 'buildId');
+      const buildId = assertId(args.buildId, 'buildId');
       return busEvents(ctx, 'buildLogAppended', (event) => event.buildId === buildId);
     },
     resolve: (event) => event,

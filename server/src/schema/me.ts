@@ -1,5 +1,5 @@
 import { database } from '../db/client.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 import { builder } from './builder.ts';
 import { ApiKeyRoleEnum } from './scalars.ts';
 
@@ -11,9 +11,7 @@ const CallerKind = builder.enumType('CallerKind', {
   },
 });
 
-type Caller = Exclude<Principal, { kind: 'anonymous' }>;
-
-const Me = builder.objectRef<Caller>('Me').implement({
+const Me = builder.objectRef<AuthenticatedPrincipal>('Me').implement({
   description: 'Who is calling.',
   fields: (t) => ({
     kind: t.field({
@@ -48,10 +46,9 @@ const Me = builder.objectRef<Caller>('Me').implement({
 });
 
 builder.queryFields((t) => ({
-  me: t.field({
+  me: t.withAuth({ authenticated: true }).field({
     type: Me,
     description: 'Who is calling.',
-    authScopes: { authenticated: true },
-    resolve: (_root, _args, ctx) => ctx.principal as Caller,
+    resolve: (_root, _args, ctx) => ctx.principal,
   }),
 }));

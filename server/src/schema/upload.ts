@@ -101,11 +101,7 @@ builder.mutationFields((t) => ({
       'PAYLOAD_TOO_LARGE past the size limit of the kind.',
     authScopes: { submitter: true, worker: true },
     args: { input: t.arg({ type: CreateUploadInput, required: true, description: 'The upload.' }) },
-    resolve: (_root, { input }, ctx) =>
-      createUpload(ctx.services.writes, ctx.services, ctx.principal, {
-        ...input,
-        buildId: input.buildId == null ? null : String(input.buildId),
-      }),
+    resolve: (_root, { input }, ctx) => createUpload(ctx.services.writes, ctx.services, ctx.principal, input),
   }),
   createUploadParts: t.field({
     type: [UploadPartTicketRef],
@@ -118,7 +114,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       createUploadParts(database(), ctx.services.storage, ctx.services.config, ctx.principal, {
-        uploadId: String(args.uploadId),
+        uploadId: args.uploadId,
         parts: args.parts,
       }),
   }),
@@ -134,7 +130,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       completeUpload(database(), ctx.services.writes, ctx.services.storage, ctx.principal, {
-        uploadId: String(args.uploadId),
+        uploadId: args.uploadId,
         parts: args.parts,
       }),
   }),

@@ -6,7 +6,6 @@ import { redeliverWebhookDelivery } from '../webhooks/outbox.ts';
 import { createWebhook, deleteWebhook, rotateWebhookSecret, updateWebhook } from '../webhooks/webhooks.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
-import { callingApiKey } from './principals.ts';
 import { WebhookDeliveryStatusEnum, WebhookEventEnum } from './scalars.ts';
 
 // Webhooks are ADMIN only, reads included: a URL may carry a receiver's token in its query.
@@ -144,17 +143,16 @@ builder.queryFields((t) => ({
     description: 'One webhook by id, or null when there is none (ADMIN).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
-    resolve: (query, _root, args) => database().webhook.findUnique({ ...query, where: { id: assertId(String(args.id), 'id') } }),
+    resolve: (query, _root, args) => database().webhook.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  createWebhook: t.field({
+  createWebhook: t.withAuth({ admin: true }).field({
     type: CreateWebhookPayload,
     description: 'Registers a webhook (ADMIN); its signing secret is in this answer only.',
-    authScopes: { admin: true },
     args: { input: t.arg({ type: CreateWebhookInput, required: true, description: 'The webhook.' }) },
-    resolve: (_root, { input }, ctx) => createWebhook(database(), ctx.services.webhooks, input, callingApiKey(ctx).apiKeyId),
+    resolve: (_root, { input }, ctx) => createWebhook(database(), ctx.services.webhooks, input, ctx.principal.apiKeyId),
   }),
   updateWebhook: t.prismaField({
     type: 'Webhook',
@@ -165,7 +163,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateWebhookInput, required: true, description: 'What to change.' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await updateWebhook(database(), ctx.services.webhooks.policy, String(args.id), args.input);
+      const { id } = await updateWebhook(database(), ctx.services.webhooks.policy, args.id, args.input);
       return database().webhook.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -175,8 +173,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
     resolve: async (_root, args) => {
-      await deleteWebhook(database(), String(args.id));
-      return { id: String(args.id).toLowerCase() };
+      await deleteWebhook(database(), args.id);
+      return { id: args.id.toLowerCase() };
     },
   }),
   rotateWebhookSecret: t.field({
@@ -184,7 +182,7 @@ builder.mutationFields((t) => ({
     description: 'Gives a webhook a new signing secret, in this answer only; the old one stops signing at once (ADMIN).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
-    resolve: (_root, args, ctx) => rotateWebhookSecret(database(), ctx.services.webhooks.sealer, String(args.id)),
+    resolve: (_root, args, ctx) => rotateWebhookSecret(database(), ctx.services.webhooks.sealer, args.id),
   }),
   redeliverWebhookDelivery: t.prismaField({
     type: 'WebhookDelivery',
@@ -193,8 +191,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The delivery id.' }) },
     resolve: async (query, _root, args) => {
-      await redeliverWebhookDelivery(sqlPool(), String(args.id));
-      return database().webhookDelivery.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      await redeliverWebhookDelivery(sqlPool(), args.id);
+      return database().webhookDelivery.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
 }));

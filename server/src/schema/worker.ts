@@ -9,7 +9,6 @@ import type { WorkerEventKind } from '../events/publish.ts';
 import { builder } from './builder.ts';
 import { assertPagingArgs, LIST_PAGE_SIZES } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
-import { callingApiKey, callingWorker } from './principals.ts';
 import { DiagnosticStatusEnum, PlatformEnum, WorkerStatusEnum } from './scalars.ts';
 
 type StoredCheck = { name: string; status: 'OK' | 'WARN' | 'FAIL'; message: string | null };
@@ -102,7 +101,7 @@ builder.queryFields((t) => ({
     description: 'One worker by id, or null when there is none.',
     authScopes: { reader: true, worker: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
-    resolve: (query, _root, args) => database().worker.findUnique({ ...query, where: { id: assertId(String(args.id), 'id') } }),
+    resolve: (query, _root, args) => database().worker.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
   workers: t.prismaConnection(
     {
@@ -176,22 +175,16 @@ const ReportDiagnosticsInput = builder.inputType('ReportDiagnosticsInput', {
 });
 
 builder.mutationFields((t) => ({
-  registerWorker: t.field({
+  registerWorker: t.withAuth({ workerKey: true }).field({
     type: RegisterWorkerPayload,
     description: 'Registers a worker (WORKER or ADMIN key) and returns its access token.',
-    authScopes: { workerKey: true },
     args: { input: t.arg({ type: RegisterWorkerInput, required: true, description: 'The worker.' }) },
-    resolve: (_root, { input }, ctx) =>
-      registerWorker(sqlPool(), ctx.services.config, callingApiKey(ctx).apiKeyId, {
-        ...input,
-        workerId: input.workerId == null ? null : String(input.workerId),
-      }),
+    resolve: (_root, { input }, ctx) => registerWorker(sqlPool(), ctx.services.config, ctx.principal.apiKeyId, input),
   }),
-  unregisterWorker: t.boolean({
+  unregisterWorker: t.withAuth({ worker: true }).boolean({
     description: 'Graceful shutdown of the calling worker: its builds go back to the queue and its token stops working.',
-    authScopes: { worker: true },
     resolve: async (_root, _args, ctx) => {
-      await unregisterWorker(sqlPool(), callingWorker(ctx).workerId);
+      await unregisterWorker(sqlPool(), ctx.principal.workerId);
       return true;
     },
   }),
@@ -201,8 +194,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args) => {
-      await drainWorker(sqlPool(), String(args.id));
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      await drainWorker(sqlPool(), args.id);
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
   resumeWorker: t.prismaField({
@@ -213,8 +206,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args) => {
-      await resumeWorker(sqlPool(), String(args.id));
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      await resumeWorker(sqlPool(), args.id);
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
   revokeWorker: t.prismaField({
@@ -223,17 +216,16 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args, ctx) => {
-      await revokeWorker(sqlPool(), actorOf(ctx.principal), String(args.id));
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: String(args.id).toLowerCase() } });
+      await revokeWorker(sqlPool(), actorOf(ctx.principal), args.id);
+      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
-  reportDiagnostics: t.prismaField({
+  reportDiagnostics: t.withAuth({ worker: true }).prismaField({
     type: 'DiagnosticReport',
     description: 'The calling worker reports its health; the latest report shows on the worker.',
-    authScopes: { worker: true },
     args: { input: t.arg({ type: ReportDiagnosticsInput, required: true, description: 'The report.' }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const report = await reportDiagnostics(sqlPool(), callingWorker(ctx).workerId, input);
+      const report = await reportDiagnostics(sqlPool(), ctx.principal.workerId, input);
       return database().diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
     },
   }),
@@ -279,7 +271,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { worker: true, adminReader: true },
     args: { workerId: t.arg.id({ required: false, description: 'The worker (default: the calling worker).' }) },
     subscribe: (_root, args, ctx) => {
-      const requested = args.workerId == null ? null : assertId(String(args.workerId), 'workerId');
+      const requested = args.workerId == null ? null : assertId(args.workerId, 'workerId');
       const principal = ctx.principal;
       const workerId = principal.kind === 'worker' ? principal.workerId : requested;
       if (!workerId) throw badInput('workerId is required for an API key');
@@ -295,7 +287,7 @@ builder.subscriptionFields((t) => ({
     authScopes: { reader: true },
     args: { id: t.arg.id({ required: false, description: 'Only this worker.' }) },
     subscribe: (_root, args, ctx) => {
-      const id = args.id == null ? null : assertId(String(args.id), 'id');
+      const id = args.id == null ? null : assertId(args.id, 'id');
       return busEvents(ctx, 'workerUpdated', (event) => id === null || event.workerId === id);
     },
     resolve: (event) => ({ workerId: event.workerId }),
