@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { httpClient } from '../worker/src/client/api.ts';
 import { createBuildLog, secretValuesFromEnvironment, type BuildLogOptions } from '../worker/src/agent/buildLog.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { claim, createApiKey, registerWorker, submitBuild } from './helpers/flows.ts';
+import { claim, createApiKey, eventually, registerWorker, submitBuild } from './helpers/flows.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
 import { startServer, type TestServer } from './helpers/server.ts';
 
@@ -98,14 +98,21 @@ it('stores every line once and in order over a slow server, stdout as INFO and s
   expect(log.lastLines(2)).toEqual(['line 3000', 'the agent says goodbye']);
 });
 
-it('loses and doubles nothing when the server is killed mid-run and started again', async () => {
-  const { buildId, reader, send } = await claimedBuild();
+it('loses and doubles nothing when the server is killed mid-run and started again, and sends at once when told it is back', async () => {
+  const { buildId, reader, send, sent } = await claimedBuild();
   const log = createBuildLog({ send, secrets: [], flushIntervalMs: 20 });
   for (let index = 1; index <= 500; index++) await write(log.stdout, `before ${index}\n`);
   await server.kill();
+  const sentBeforeKill = sent.length;
   // Lines printed while the server is down wait, and are sent once it is back.
   for (let index = 1; index <= 500; index++) await write(log.stdout, `during ${index}\n`);
+  await eventually(async () => (sent.length >= sentBeforeKill + 2 ? true : undefined), 30_000, 'two refused sends');
   server = await startServer({ databaseUrl: database.url, dataDir: server.dataDir, env: { FREE_AGENT_LOG_MAX_LINES: '300000' } });
+  // Told the server is back (the agent's socket reconnected), the waiting batch goes in this very
+  // turn of the event loop rather than when its backoff (with jitter) runs out.
+  const triesBefore = sent.length;
+  log.retryNow();
+  expect(sent.length).toBe(triesBefore + 1);
   for (let index = 1; index <= 500; index++) await write(log.stdout, `after ${index}\n`);
   await log.close();
   const messages = (await stored(reader, buildId)).map(([seq, , message]) => `${seq} ${message}`);

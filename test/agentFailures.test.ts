@@ -387,6 +387,7 @@ describe('a cancelled build', () => {
 });
 
 describe('hostile source archives', () => {
+  // One of each kind end to end (agentArchive.test.ts tries every hostile entry against the unpacker).
   it('are refused: the build FAILS saying why, and nothing is written outside the work directory', async () => {
     // The agent works in <scratch>/work: a build's source is <scratch>/work/builds/<id>-<attempt>/source,
     // so "../../../../x" from there is <scratch>/x, outside the work directory but inside this test's scratch.
@@ -401,40 +402,12 @@ describe('hostile source archives', () => {
         reason: /^\.\.\/\.\.\/\.\.\/\.\.\/escape-tar\.txt: "\.\." would leave the directory$/,
       },
       {
-        label: 'zip with ../',
-        archive: await makeArchive('zip', [{ name: '../../../../escape-zip.txt', type: 'file', content: 'x' }]),
-        // yauzl (strictFileNames) refuses the name before the agent's own check sees it.
-        reason: /^unpacking failed: invalid relative path: \.\.\/\.\.\/\.\.\/\.\.\/escape-zip\.txt$/,
-      },
-      {
-        label: 'tar.gz writing through a symlink to an absolute path outside',
-        archive: await makeArchive('tar', [
-          { name: 'link', type: 'symlink', target: outside },
-          { name: 'link/planted-tar.txt', type: 'file', content: 'x' },
-        ]),
-        reason: new RegExp(`^link: a symlink to ${escapeRegExp(outside)} points out of the directory$`),
-      },
-      {
-        label: 'tar.gz writing through a symlink to ../../../../outside',
-        archive: await makeArchive('tar', [
-          { name: 'link', type: 'symlink', target: '../../../../outside' },
-          { name: 'link/planted-relative.txt', type: 'file', content: 'x' },
-        ]),
-        reason: /^link: a symlink to \.\.\/\.\.\/\.\.\/\.\.\/outside points out of the directory$/,
-      },
-      {
         label: 'zip writing through a symlink outside',
         archive: await makeArchive('zip', [
           { name: 'link', type: 'symlink', target: outside },
           { name: 'link/planted-zip.txt', type: 'file', content: 'x' },
         ]),
         reason: new RegExp(`^link: a symlink to ${escapeRegExp(outside)} points out of the directory$`),
-      },
-      {
-        // The entry bound end to end.
-        label: 'tar.gz with 100,001 entries',
-        archive: await makeArchive('tar', [{ name: 'dir', type: 'dir', repeat: 100_001 }]),
-        reason: /^dir\/: the archive has more than 100000 entries$/,
       },
       {
         // The byte bound end to end, lowered by --max-unpacked-mib 16: 64 MiB of zeros in a ~64 KiB zip.

@@ -214,7 +214,11 @@ describe('accessibility (axe: no serious or critical violation)', () => {
         ['/no-such-page', 'Page not found'],
       ];
       for (const [path, heading] of pages) {
-        await page.goto(new URL(path, server.url).href);
+        // In-app navigation, as a click on a link does: the page and its socket stay.
+        await page.evaluate((to) => {
+          history.pushState(history.state, '', to);
+          dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+        }, path);
         await page.getByRole('heading', { level: 1, name: heading }).waitFor();
         await page.locator('[data-connection="live"]').waitFor({ timeout: 15_000 });
         await expectAccessible(page, `page${path.replace(/\//g, '-').replace(/-$/, '') || '-dashboard'}-${colorScheme}`);

@@ -92,15 +92,18 @@ async function waitForCount(page: Page, card: string, status: string, count: num
 const throughputSummary = (page: Page) => page.locator('[data-chart="chart-throughput"] [data-chart-summary]');
 
 describe('dashboard', () => {
-  it('a fresh install shows the getting-started guide instead of empty charts', async () => {
-    const page = await openConsole(browser, server, { key: server.adminKey });
-    const guide = page.getByRole('region', { name: 'No builds yet: get started' });
-    await guide.waitFor({ timeout: 15_000 });
-    expect(await guide.textContent()).toContain('docs/worker.md');
-    expect(await guide.getByRole('link', { name: 'API keys' }).count()).toBe(1);
-    expect(await page.locator('[data-chart]').count()).toBe(0);
-    await expectAccessible(page, 'dashboard-fresh');
-    await page.context().close();
+  it('a fresh install shows the getting-started guide instead of empty charts, light and dark', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await openConsole(browser, server, { key: server.adminKey, colorScheme });
+      const guide = page.getByRole('region', { name: 'No builds yet: get started' });
+      await guide.waitFor({ timeout: 15_000 });
+      expect(await guide.textContent()).toContain('docs/worker.md');
+      expect(await guide.getByRole('link', { name: 'API keys' }).count()).toBe(1);
+      expect(await page.locator('[data-chart]').count()).toBe(0);
+      // Dark, the guide's links were told from their text by colour alone (1.79:1): they are underlined.
+      await expectAccessible(page, `dashboard-fresh-${colorScheme}`);
+      await page.context().close();
+    }
   });
 
   it('shows the numbers the server reports after builds complete, fail and are cancelled, with a throughput chart', async () => {

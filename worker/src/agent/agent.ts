@@ -221,6 +221,7 @@ export class Agent {
       onConnected: () => {
         this.#connected = true;
         print(`connected to ${this.#options.serverUrl}`);
+        for (const run of this.#runs.values()) run.serverBack();
         this.#wake();
         void this.#syncStatus();
       },

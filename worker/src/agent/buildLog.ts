@@ -39,6 +39,11 @@ export interface BuildLog {
   /** Lines read but not yet acknowledged by the server: what the log holds in memory. */
   bufferedLineCount(): number;
   /**
+   * The server is reachable again (the agent's socket reconnected): a batch waiting out its
+   * backoff is sent now, and the backoff starts over.
+   */
+  retryNow(): void;
+  /**
    * Ends both streams (if the caller has not), sends what is left and resolves once every line is
    * acknowledged, or once the server said the build is no longer ours (FORBIDDEN, CONFLICT,
    * NOT_FOUND), its log is full (PAYLOAD_TOO_LARGE, truncated) or refused a batch as invalid.
@@ -181,6 +186,14 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
     },
     lastLines: (n) => (n <= 0 ? [] : lastLines.slice(-n)),
     bufferedLineCount: () => queue.length,
+    retryNow() {
+      if (retryAttempt === 0) return;
+      retryAttempt = 0;
+      if (!flushTimer) return; // in flight: a failure waits the shortest backoff
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
+      void sendBatch();
+    },
     async close() {
       for (const writable of [stdout, stderr]) if (!writable.writableEnded) writable.end();
       await Promise.all([stdout.finished, stderr.finished]);

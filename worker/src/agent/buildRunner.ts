@@ -87,6 +87,8 @@ export class BuildRun {
   #heartbeatTimer: NodeJS.Timeout | undefined;
   #lastBeatAt = 0;
   #finished = false;
+  /** Ends the wait of a report between two tries (set while it waits). */
+  #wakeReportRetry: (() => void) | undefined;
 
   constructor(
     readonly build: ClaimedBuild,
@@ -120,6 +122,15 @@ export class BuildRun {
     clearTimeout(this.#heartbeatTimer);
     if (!this.#settings.keepWorkDir) await rm(this.#dir, { recursive: true, force: true }).catch(() => undefined);
     return outcome;
+  }
+
+  /**
+   * The socket reconnected, so the server is back: the log's waiting batch and a report waiting
+   * out its backoff go now rather than seconds later.
+   */
+  serverBack(): void {
+    this.#log.retryNow();
+    this.#wakeReportRetry?.();
   }
 
   /** The build was cancelled on the server (or timed out): its process group is ended. */
@@ -296,7 +307,8 @@ export class BuildRun {
    */
   async #report(send: () => Promise<void>): Promise<void> {
     const until = Date.now() + REPORT_RETRY_MS;
-    for (let attempt = 0; ; attempt++) {
+    let attempt = 0;
+    for (;;) {
       try {
         return await send();
       } catch (error) {
@@ -305,9 +317,25 @@ export class BuildRun {
           (error instanceof ApiError && RETRYABLE_CODES.has(error.code)) ||
           error instanceof TransferError;
         if (!retryable || Date.now() > until || this.#stopReason) throw error;
-        await sleep(Math.max(200, backoffMs(attempt)));
+        const serverBack = await this.#waitBeforeRetry(Math.max(200, backoffMs(attempt)));
+        attempt = serverBack ? 0 : attempt + 1;
       }
     }
+  }
+
+  /** Waits `ms` between two tries of a report; resolves true when serverBack() ended the wait early. */
+  #waitBeforeRetry(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#wakeReportRetry = undefined;
+        resolve(false);
+      }, ms);
+      this.#wakeReportRetry = () => {
+        clearTimeout(timer);
+        this.#wakeReportRetry = undefined;
+        resolve(true);
+      };
+    });
   }
 
   /**

@@ -48,7 +48,7 @@ export function GettingStarted({ hasWorker }: { hasWorker: boolean }) {
         <Step number={1} done={hasWorker} title="Connect a worker">
           <Text size="sm">
             Make a WORKER key on the{' '}
-            <Anchor component={Link} to="/keys">
+            <Anchor component={Link} to="/keys" underline="always">
               API keys
             </Anchor>{' '}
             page, then run the agent on a build machine:
@@ -66,7 +66,7 @@ export function GettingStarted({ hasWorker }: { hasWorker: boolean }) {
             {canAct ? (
               <>
                 Upload a source archive on the{' '}
-                <Anchor component={Link} to="/submit">
+                <Anchor component={Link} to="/submit" underline="always">
                   Submit
                 </Anchor>{' '}
                 page, or from a terminal or CI:
