@@ -76,7 +76,7 @@ it(
 );
 
 it(
-  'takes over a data directory whose server is gone, stopping the PostgreSQL it left running',
+  'takes over a data directory whose server is gone, stopping the PostgreSQL it left running, and answers /healthz 503 once its own PostgreSQL exits',
   async () => {
     const first = await startServer({ databaseUrl: '', dataDir, env: embedded() });
     const submitter = await createApiKey(first, 'SUBMITTER');
@@ -100,28 +100,24 @@ it(
     const exited = spawnSync(process.execPath, ['-e', '']);
     await writeFile(path.join(dataDir, 'server.pid'), `${exited.pid}\n`);
     const third = await startServer({ databaseUrl: '', dataDir, env: embedded() });
-    await third.stop();
+    await expectUnhealthyOnceItsPostgresExits(third);
   },
   SLOW,
 );
 
-it(
-  'answers /healthz 503 once its embedded PostgreSQL has exited',
-  async () => {
-    const server: TestServer = await startServer({ databaseUrl: '', dataDir, env: embedded() });
-    try {
-      expect(await status(`${server.url}/healthz`)).toBe(200);
-      const postmasterPid = Number((await readFile(path.join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
-      process.kill(postmasterPid, 'SIGKILL');
-      await eventually(async () => ((await status(`${server.url}/healthz`)) === 503 ? true : undefined), 10_000, '/healthz 503');
-      const body = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
-      expect(body.status).toBe('embedded database exited');
-      expect(await status(`${server.url}/readyz`)).toBe(503);
-    } finally {
-      // The graceful stop must finish although its database is already gone.
-      await server.stop();
-    }
-    expect(server.exited()).toEqual({ code: 0, signal: null });
-  },
-  SLOW,
-);
+/** Kills the server's embedded PostgreSQL: /healthz and /readyz answer 503, and a graceful stop still ends the server with 0. */
+async function expectUnhealthyOnceItsPostgresExits(server: TestServer): Promise<void> {
+  try {
+    expect(await status(`${server.url}/healthz`)).toBe(200);
+    const postmasterPid = Number((await readFile(path.join(server.dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(postmasterPid, 'SIGKILL');
+    await eventually(async () => ((await status(`${server.url}/healthz`)) === 503 ? true : undefined), 10_000, '/healthz 503');
+    const body = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string };
+    expect(body.status).toBe('embedded database exited');
+    expect(await status(`${server.url}/readyz`)).toBe(503);
+  } finally {
+    // The graceful stop must finish although its database is already gone.
+    await server.stop();
+  }
+  expect(server.exited()).toEqual({ code: 0, signal: null });
+}
