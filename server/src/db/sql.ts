@@ -6,9 +6,9 @@ import { requestContext } from '../http/requestContext.ts';
 /**
  * The write path's access to PostgreSQL: parameterised SQL on a `pg` pool (shared with Prisma's
  * adapter), each distinct statement prepared once per connection. Transitions are single
- * statements or short transactions here; measured on this machine, a Prisma interactive
- * transaction of two raw statements costs ~1.1 ms of Node CPU, the same on `pg` ~0.2 ms. Reads
- * for GraphQL selections stay on Prisma.
+ * statements or short transactions here: a Prisma interactive transaction costs several times
+ * the Node CPU of the same statements on `pg` (docs/performance.md, "Design figures"). Reads for
+ * GraphQL selections stay on Prisma.
  */
 
 /** A piece of SQL with its parameters; fragments nest, and `join` lists them. */

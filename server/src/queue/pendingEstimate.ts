@@ -11,8 +11,8 @@ export const countPending = (limit: number) =>
 
 /**
  * The pending queue's size as this process knows it. A submit must not pass the bound
- * (FREE_AGENT_MAX_PENDING_BUILDS), and counting the pending builds costs it O(queue): ~0.13 ms
- * of PostgreSQL at 1,000 pending, inside the group-commit batch every hot write waits on. So the
+ * (FREE_AGENT_MAX_PENDING_BUILDS), and counting the pending builds costs it O(queue), inside the
+ * group-commit batch every hot write waits on (docs/performance.md, "Design figures"). So the
  * process counts at most once a second, adds the builds it queued since, and a submit counts
  * exactly only once that estimate is near the bound. Far from it, the bound can be passed by at
  * most what other server processes queued within the last second.
