@@ -245,6 +245,8 @@ describe('resumeWorker', () => {
   });
 
   it('makes a drained agent take builds again: it prints resumed and runs the queued build', async () => {
+    // Nothing else pending: the agent claims when it connects, and a build of an earlier test would keep it BUILDING.
+    await clearQueue();
     await clearQueue();
     const tempDir = await makeTempDir('free-agent-test-console-');
     const sourceDir = path.join(tempDir, 'source');

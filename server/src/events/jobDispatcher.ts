@@ -37,6 +37,7 @@ const RECHECK_MS = 300;
 export class JobDispatcher {
   #waiters = new Set<Waiter>();
   #rechecks = new Map<Platform, NodeJS.Timeout>();
+  #recheckingSoon = new Set<Platform>();
   /** Builds announced since the last dispatch, per platform: a burst costs one idle-worker query. */
   #announced = new Map<Platform, string[]>();
 
@@ -65,7 +66,7 @@ export class JobDispatcher {
     return new Repeater<JobAvailable>(async (push, stop) => {
       const waiter: Waiter = { workerId, platforms: new Set(platforms), lastWokenAt: 0, push: (job) => void push(job) };
       this.#waiters.add(waiter);
-      for (const platform of platforms) this.#scheduleRecheck(platform);
+      for (const platform of platforms) this.#recheckSoon(platform);
       await stop;
       this.#waiters.delete(waiter);
     });
@@ -158,6 +159,16 @@ export class JobDispatcher {
       }
     }
     return { chosen, deferred };
+  }
+
+  /** Rechecks the platform once this turn's subscriptions are in: a burst of them costs one query. */
+  #recheckSoon(platform: Platform): void {
+    if (this.#recheckingSoon.has(platform)) return;
+    this.#recheckingSoon.add(platform);
+    setImmediate(() => {
+      this.#recheckingSoon.delete(platform);
+      void this.#recheck(platform);
+    });
   }
 
   #scheduleRecheck(platform: Platform): void {
