@@ -1,5 +1,5 @@
 import type { SerializedError } from 'vitest';
-import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
+import type { Reporter, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 
 export interface RunCounts {
   passed: number;
@@ -9,19 +9,22 @@ export interface RunCounts {
 /**
  * Counts test cases for CI's closing line. Anything not passed is a failure: a failed or skipped
  * test, a file that failed to load or whose hooks failed, an unhandled error, an interrupted run.
+ * Under a name filter (`-t`), the tests it left out are not counted at all.
  */
 export function countResults(
   testModules: ReadonlyArray<TestModule>,
   unhandledErrors: ReadonlyArray<SerializedError>,
   reason: TestRunEndReason,
+  nameFiltered = false,
 ): RunCounts {
   let passed = 0;
   let failed = 0;
   for (const testModule of testModules) {
     let moduleFailures = 0;
     for (const testCase of testModule.children.allTests()) {
-      if (testCase.result().state === 'passed') passed++;
-      else moduleFailures++;
+      const { state } = testCase.result();
+      if (state === 'passed') passed++;
+      else if (!(nameFiltered && state === 'skipped')) moduleFailures++;
     }
     // A file that did not load has no tests; one whose beforeAll/afterAll failed may have all
     // tests passed. Either way the file counts as one failure more than its tests show.
@@ -39,7 +42,13 @@ export function summaryLine({ passed, failed }: RunCounts): string {
 
 /** Prints `N passed, N failed` as the last line of the run (test/run.ts keeps it last). */
 export default class SummaryReporter implements Reporter {
+  #nameFiltered = false;
+
+  onInit(vitest: Vitest): void {
+    this.#nameFiltered = vitest.config.testNamePattern !== undefined;
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
-    process.stdout.write(`\n${summaryLine(countResults(testModules, unhandledErrors, reason))}\n`);
+    process.stdout.write(`\n${summaryLine(countResults(testModules, unhandledErrors, reason, this.#nameFiltered))}\n`);
   }
 }
