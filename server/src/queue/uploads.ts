@@ -9,7 +9,7 @@ import { badInput, conflict, forbidden, notFound, payloadTooLarge } from '../err
 import type { DirectTransfers, ObjectStorage, PresignedRequest } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { assertId, assertSha256, assertText } from './validate.ts';
+import { assertId, assertSha256, assertText, isId } from './validate.ts';
 
 export interface CreateUploadInput {
   kind: UploadKind;
@@ -56,7 +56,8 @@ export const uploadStorageKey = (uploadId: string) => `uploads/${uploadId.slice(
  */
 export const uploadObjectKey = (uploadId: string) => `${uploadStorageKey(uploadId)}-${randomBytes(6).toString('hex')}`;
 
-const UPLOAD_OBJECT_KEY = /^uploads\/[0-9a-f]{2}\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:-[0-9a-f]{12})?$/;
+/** uploadObjectKey's shape: the upload's id (36 characters, checked by isId) and the PUT's suffix. */
+const UPLOAD_OBJECT_KEY = /^uploads\/[0-9a-f]{2}\/(.{36})(?:-[0-9a-f]{12})?$/;
 
 /**
  * The file name an artifact was uploaded with (createUpload's `filename`), found by the storage key
@@ -65,7 +66,7 @@ const UPLOAD_OBJECT_KEY = /^uploads\/[0-9a-f]{2}\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a
  */
 export async function uploadedFilename(db: Tx, storageKey: string): Promise<string | null> {
   const uploadId = UPLOAD_OBJECT_KEY.exec(storageKey)?.[1];
-  if (!uploadId) return null;
+  if (!uploadId || !isId(uploadId)) return null;
   const upload = await db.upload.findUnique({ where: { id: uploadId }, select: { filename: true } });
   return upload?.filename ?? null;
 }
