@@ -242,6 +242,9 @@ function quoteIdentifier(name: string): string {
   return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 }
 
+// The migrator's own bookkeeping (server/src/db/migrate.ts), not part of schema.prisma.
+const MIGRATOR_TABLES = `'_prisma_migrations', '_free_agent_definitions'`;
+
 /** The same lines, read from the catalog of the migrated database. */
 async function actualSchema(client: pg.Client): Promise<string[]> {
   const lines: string[] = [];
@@ -253,7 +256,7 @@ async function actualSchema(client: pg.Client): Promise<string[]> {
 
   const tables = await client.query<{ name: string }>(`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> '_prisma_migrations'`);
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT IN (${MIGRATOR_TABLES})`);
   for (const row of tables.rows) lines.push(`table ${row.name}`);
 
   const columns = await client.query<{ table: string; column: string; type: string; not_null: boolean; default: string | null }>(`
@@ -263,7 +266,7 @@ async function actualSchema(client: pg.Client): Promise<string[]> {
     JOIN pg_class c ON c.oid = a.attrelid
     JOIN pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> '_prisma_migrations'
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT IN (${MIGRATOR_TABLES})
       AND a.attnum > 0 AND NOT a.attisdropped`);
   for (const row of columns.rows) {
     lines.push(
@@ -291,7 +294,7 @@ async function actualSchema(client: pg.Client): Promise<string[]> {
     JOIN pg_class t ON t.oid = x.indrelid
     JOIN pg_am am ON am.oid = i.relam
     JOIN pg_namespace n ON n.oid = t.relnamespace
-    WHERE n.nspname = 'public' AND t.relname <> '_prisma_migrations'`);
+    WHERE n.nspname = 'public' AND t.relname NOT IN (${MIGRATOR_TABLES})`);
   for (const row of indexes.rows) {
     const columnList = row.columns.map((column, position) => {
       const option = row.options[position] ?? 0;

@@ -25,6 +25,29 @@ export function notifyList(events: BusEvent[]): Sql {
 }
 
 /**
+ * A column for a statement's final SELECT list: raises `events` once for each row of `rows` (what
+ * follows FROM: the statement's own CTE of changed rows, with a WHERE if need be) and is the number
+ * of rows it raised them for. A CTE that only notifies runs only if the final SELECT reads it, so
+ * notifications live in the SELECT list, and the caller checks this column with assertNotified():
+ * a statement tidied into dropping its NOTIFY then fails instead of going quiet.
+ */
+export function notifyRows(rows: Sql, events: BusEvent[]): Sql {
+  // pg_notify is volatile: PostgreSQL neither flattens this subquery nor drops its unread columns.
+  return sql`(SELECT count(*) FROM (SELECT ${notifyList(events)} FROM ${rows}) sent)::int`;
+}
+
+/**
+ * Checks a statement's notification column (see notifyRows()) against the rows it changed, which
+ * its data-modifying CTEs say whatever its SELECT reads. Throws a plain Error (a bug, answered as
+ * INTERNAL; inside a transaction it rolls the change back) when they differ, or when the column is
+ * missing from the row.
+ */
+export function assertNotified(statement: string, changedRows: number, notifiedRows: number | undefined): void {
+  if (notifiedRows !== changedRows)
+    throw new Error(`${statement} changed ${changedRows} row(s) but raised events for ${notifiedRows ?? 'none'}: its NOTIFY was dropped`);
+}
+
+/**
  * NOTIFY inside the caller's transaction: PostgreSQL delivers it on commit only, so a
  * rolled-back change raises nothing.
  */

@@ -14,7 +14,7 @@ export interface ClaimRequest {
 /** What a claim request got: its build, null when there was nothing for it, or its own error. */
 export type ClaimOutcome = Build | null | Error;
 
-/** One request's row from "claimBuilds" (migration 0004). */
+/** One request's row from "claimBuilds" (prisma/functions/claimBuilds.sql). */
 interface ClaimRow {
   request: number;
   /** The worker's registered platforms; null when there is no such worker. */
@@ -26,7 +26,7 @@ interface ClaimRow {
 
 /**
  * Gives each worker the most urgent pending build it can run, in one statement whatever the
- * number of requests: the "claimBuilds" function (migration 0004) takes them in worker id order,
+ * number of requests: the "claimBuilds" function (prisma/functions/claimBuilds.sql) takes them in worker id order,
  * and for each locks the worker row (its count of running builds, kept by a trigger, is then the
  * latest, also against its own parallel claims), picks a pending build of its platforms with
  * FOR UPDATE SKIP LOCKED, assigns it, writes the timeline row and raises the events. Concurrent

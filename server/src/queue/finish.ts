@@ -3,18 +3,20 @@ import { buildFromJson, readBuild } from '../db/modelRows.ts';
 import { sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import { conflict, notFound } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
+import { assertNotified, notifyRows } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, lockBuild, type LockedBuild } from './buildRows.ts';
-import { requeueOrFail, transition, transitionSteps } from './transition.ts';
+import { requeueOrFail, transition } from './transition.ts';
 import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
-import { countOutcomeStep } from './workerStatus.ts';
 
 /**
  * The worker finished the build and uploaded its result. One statement: the build and the upload
- * are locked, and the upload consumed, the build completed, its timeline row written, its events
- * raised and the worker's outcome counted only if every check holds; the checks are then read back from
- * the locked rows to say which one failed. Returns the completed build as written.
+ * are locked (in that order), and the upload consumed, the build completed, its timeline row written,
+ * its event raised and the worker's outcome counted only if every check holds; the checks are then
+ * read back from the locked rows to say which one failed. Returns the completed build as written.
+ * Throws NOT_FOUND, FORBIDDEN, CONFLICT and BAD_USER_INPUT (see assertOwnActiveBuild and
+ * assertUsableUpload), and then nothing changed.
  */
 export async function completeBuild(
   db: SqlClient,
@@ -24,14 +26,9 @@ export async function completeBuild(
 ): Promise<Build> {
   const buildId = assertId(input.buildId, 'buildId');
   const uploadId = assertId(input.resultUploadId, 'resultUploadId');
-  const request = {
-    to: 'COMPLETED' as const,
-    actor: `worker:${workerId}`,
-    set: sql`"finishedAt" = now(), progress = 100, "resultKey" = g."storageKey", "resultSize" = g.size, "resultSha256" = g.sha256`,
-  };
   const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
   const [row] = await db.query<
-    Partial<LockedBuild> & Partial<LockedUpload> & { changed: number; after: Record<string, unknown> | null }
+    Partial<LockedBuild> & Partial<LockedUpload> & { after: Record<string, unknown> | null; notified: number }
   >(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
@@ -39,21 +36,34 @@ export async function completeBuild(
       SELECT id AS "uploadId", ${LOCKED_UPLOAD_COLUMNS} FROM "Upload" WHERE id = ${uploadId}::uuid FOR UPDATE
     ), ok AS (
       -- assertOwnActiveBuild and assertUsableUpload below, as conditions.
-      SELECT build.id, build.status, build."workerId", build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
+      SELECT build.id, build.status, build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
       FROM build, upload
       WHERE build."workerId" = ${workerId}::uuid AND build.status IN ('ASSIGNED', 'BUILDING')
         AND ${usableUpload('upload', expectedUpload)}
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
-    ), ${transitionSteps(sql`ok`, request, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }], { returnRow: true })},
-    counted AS (${countOutcomeStep(workerId, 'completed', sql`EXISTS (SELECT 1 FROM changed)`)})
-    SELECT build.*, upload.*, (SELECT count(*) FROM notified)::int AS changed, (SELECT after FROM changed) AS after
+    ), completed AS (
+      UPDATE "Build" b SET status = 'COMPLETED', "finishedAt" = now(), progress = 100,
+        "resultKey" = ok."storageKey", "resultSize" = ok.size, "resultSha256" = ok.sha256
+      FROM ok
+      WHERE b.id = ok.id AND b.status = ok.status AND b."workerId" = ${workerId}::uuid AND b.attempt = ok.attempt
+      RETURNING b.id, ok.status AS "fromStatus", to_jsonb(b) AS after
+    ), event AS (
+      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor)
+      SELECT id, "fromStatus", 'COMPLETED', ${`worker:${workerId}`} FROM completed
+    ), counted AS (
+      UPDATE "Worker" SET "buildsCompleted" = "buildsCompleted" + 1
+      WHERE id = ${workerId}::uuid AND EXISTS (SELECT 1 FROM completed)
+    )
+    SELECT build.*, upload.*, (SELECT after FROM completed) AS after,
+      ${notifyRows(sql`completed`, [{ topic: 'buildUpdated', buildId, status: 'COMPLETED' }])} AS notified
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN upload ON true`);
+  assertNotified('completeBuild', row.after ? 1 : 0, row.notified);
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   assertOwnActiveBuild(build, workerId);
   assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, expectedUpload, 'resultUploadId');
-  if (row.changed !== 1 || !row.after) throw conflict('The build changed concurrently; try again');
+  if (!row.after) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
   if (build.certsKey === null) return buildFromJson(row.after);
   await purgeFinishedCerts(db, storage, [buildId]);
@@ -75,7 +85,7 @@ export async function failBuild(
     const actor = `worker:${workerId}`;
     if (input.retryable) await requeueOrFail(tx, build, actor, message);
     else await transition(tx, build, { to: 'FAILED', actor, reason: message, set: sql`"finishedAt" = now(), "errorMessage" = ${message}` });
-    await tx.execute(countOutcomeStep(workerId, 'failed'));
+    await tx.execute(sql`UPDATE "Worker" SET "buildsFailed" = "buildsFailed" + 1 WHERE id = ${workerId}::uuid`);
     return build.certsKey !== null;
   });
   if (hadCerts) await purgeFinishedCerts(pool, storage, [buildId]);

@@ -1,12 +1,11 @@
 import type { Config } from '../config/config.ts';
-import { sql, type Sql, type SqlClient } from '../db/sql.ts';
+import { sql, type SqlClient } from '../db/sql.ts';
 import { badInput, conflict, forbidden, notFound } from '../errors.ts';
-import { notifyList, type BusEvent } from '../events/publish.ts';
+import { assertNotified, notifyList, notifyRows, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
 import { LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { transitionSteps } from './transition.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
@@ -41,53 +40,68 @@ export async function heartbeat(
 }
 
 /**
- * The CTEs that mark the worker seen when `when` holds; an OFFLINE worker coming back gets its
- * status from the builds it holds and is announced.
+ * Marks the worker seen; an OFFLINE worker coming back gets its status from the builds it holds
+ * and is announced. One statement. Returns false: no build, nothing cancelled.
  */
-function seenSteps(workerId: string, when: Sql): Sql {
-  return sql`
-    seen AS (
+async function beatWorker(db: SqlClient, workerId: string): Promise<boolean> {
+  const [row] = await db.query<{ cameBack: number; cameBackNotified: number }>(sql`
+    WITH seen AS (
       UPDATE "Worker" w SET "lastSeenAt" = now(),
         status = CASE WHEN before.status <> 'OFFLINE' THEN before.status ELSE ${RETURNING_WORKER_STATUS} END
       FROM (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE) before
-      WHERE w.id = before.id AND ${when}
+      WHERE w.id = before.id
       RETURNING before.status = 'OFFLINE' AS "wasOffline"
-    ), "cameBack" AS (
-      SELECT ${notifyList([{ topic: 'workerUpdated', workerId }])} FROM seen WHERE "wasOffline"
-    )`;
-}
-
-async function beatWorker(db: SqlClient, workerId: string): Promise<boolean> {
-  await db.query(sql`WITH ${seenSteps(workerId, sql`true`)} SELECT (SELECT count(*) FROM "cameBack")::int AS "cameBack"`);
+    )
+    SELECT (SELECT count(*) FROM seen WHERE "wasOffline")::int AS "cameBack",
+      ${notifyRows(sql`seen WHERE "wasOffline"`, [{ topic: 'workerUpdated', workerId }])} AS "cameBackNotified"`);
+  assertNotified('beatWorker', row.cameBack, row.cameBackNotified);
   return false;
 }
 
 /**
  * One statement: the build is locked first (then the worker, the order every transition uses),
  * an ASSIGNED build of this worker starts, a BUILDING one records the beat, and the worker is
- * marked seen, each only when its guard holds; the locked row then says what failed, if anything.
+ * marked seen (announced if it was OFFLINE), each only when its guard holds; the locked row then
+ * says what failed, if anything. Returns whether the build was cancelled; throws NOT_FOUND,
+ * FORBIDDEN (not this worker's build) and CONFLICT (the build is not running), and then nothing
+ * changed.
  */
 async function beatBuild(db: SqlClient, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
   const beat = sql`"lastHeartbeatAt" = now()${progress === null ? sql`` : sql`, progress = ${progress}::int`}`;
   const building: BusEvent[] = [{ topic: 'buildUpdated', buildId, status: 'BUILDING' }];
-  const start = { to: 'BUILDING' as const, actor: `worker:${workerId}`, reason: 'started', set: sql`"startedAt" = now(), ${beat}` };
-  const [row] = await db.query<Partial<LockedBuild> & { started: number }>(sql`
+  type Counts = Record<'started' | 'startedNotified' | 'beaten' | 'beatNotified' | 'cameBack' | 'cameBackNotified', number>;
+  const [row] = await db.query<Partial<LockedBuild> & Counts>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), mine AS (
       SELECT * FROM build WHERE "workerId" = ${workerId}::uuid
-    ), assigned AS (
-      SELECT * FROM mine WHERE status = 'ASSIGNED'
-    ), ${transitionSteps(sql`assigned`, start, building)},
-    beat AS (
+    ), started AS (
+      UPDATE "Build" b SET status = 'BUILDING', "startedAt" = now(), ${beat}
+      FROM mine
+      WHERE b.id = mine.id AND mine.status = 'ASSIGNED' AND b.status = mine.status AND b."workerId" = mine."workerId" AND b.attempt = mine.attempt
+      RETURNING b.id
+    ), event AS (
+      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
+      SELECT id, 'ASSIGNED', 'BUILDING', ${`worker:${workerId}`}, 'started' FROM started
+    ), beaten AS (
       UPDATE "Build" b SET ${beat} FROM mine WHERE b.id = mine.id AND mine.status = 'BUILDING' RETURNING b.id
-    ), progressed AS (
-      -- Progress is news for the console.
-      SELECT ${progress === null ? sql`1` : notifyList(building)} FROM beat
-    ), ${seenSteps(workerId, sql`EXISTS (SELECT 1 FROM mine WHERE status IN ('ASSIGNED', 'BUILDING', 'CANCELLED'))`)}
-    SELECT build.*, (SELECT count(*) FROM notified)::int AS started, (SELECT count(*) FROM progressed)::int AS progressed,
-      (SELECT count(*) FROM "cameBack")::int AS "cameBack"
+    ), seen AS (
+      UPDATE "Worker" w SET "lastSeenAt" = now(),
+        status = CASE WHEN before.status <> 'OFFLINE' THEN before.status ELSE ${RETURNING_WORKER_STATUS} END
+      FROM (SELECT id, status FROM "Worker" WHERE id = ${workerId}::uuid FOR UPDATE) before
+      WHERE w.id = before.id AND EXISTS (SELECT 1 FROM mine WHERE status IN ('ASSIGNED', 'BUILDING', 'CANCELLED'))
+      RETURNING before.status = 'OFFLINE' AS "wasOffline"
+    )
+    SELECT build.*,
+      (SELECT count(*) FROM started)::int AS started, ${notifyRows(sql`started`, building)} AS "startedNotified",
+      -- Progress is news for the console; a bare beat is not.
+      (SELECT count(*) FROM beaten)::int AS beaten, ${progress === null ? sql`0` : notifyRows(sql`beaten`, building)} AS "beatNotified",
+      (SELECT count(*) FROM seen WHERE "wasOffline")::int AS "cameBack",
+      ${notifyRows(sql`seen WHERE "wasOffline"`, [{ topic: 'workerUpdated', workerId }])} AS "cameBackNotified"
     FROM (SELECT) one LEFT JOIN build ON true`);
+  assertNotified('beatBuild (start)', row.started, row.startedNotified);
+  assertNotified('beatBuild (progress)', progress === null ? 0 : row.beaten, row.beatNotified);
+  assertNotified('beatBuild (worker back)', row.cameBack, row.cameBackNotified);
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   if (build.workerId !== workerId) throw forbidden('This build is not assigned to this worker');

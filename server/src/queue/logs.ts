@@ -3,7 +3,7 @@ import type { Database } from '../db/client.ts';
 import { sql, type SqlClient } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { badInput, conflict, notFound, payloadTooLarge } from '../errors.ts';
-import { EVENT_CHANNEL } from '../events/publish.ts';
+import { assertNotified, EVENT_CHANNEL } from '../events/publish.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
@@ -62,7 +62,7 @@ export async function appendBuildLogs(
 
   const now = new Date().toISOString();
   const marker = `Log truncated: this attempt reached its limit of ${bounds.logMaxLines} lines or ${bounds.logMaxBytes} bytes; later lines were dropped.`;
-  const [row] = await db.query<LogState & { accepted: number | null }>(sql`
+  const [row] = await db.query<LogState & { accepted: number | null; notified: number }>(sql`
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS}, "logLineCount", "logByteCount", "logTruncated" FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), ok AS (
@@ -96,13 +96,17 @@ export async function appendBuildLogs(
       UPDATE "Build" SET "logLineCount" = "logLineCount" + batch.accepted, "logByteCount" = "logByteCount" + batch.bytes,
         "logTruncated" = batch.truncated
       FROM batch WHERE id = ${buildId}::uuid
-    ), notified AS (
-      SELECT pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'buildLogAppended'::text, 'buildId', ${buildId}::text,
-        'attempt', max(attempt), 'fromSeq', ${firstSeq}::int, 'toSeq', max(seq))::text)
-      FROM stored HAVING count(*) > 0
     )
-    SELECT build.*, batch.accepted, batch.truncated, (SELECT count(*) FROM notified)::int AS notified
+    SELECT build.*, batch.accepted, batch.truncated,
+      -- The batch's event, if it stored lines: like notifyRows(), with a payload made from what was stored.
+      (SELECT count(*) FROM (
+        SELECT pg_notify(${EVENT_CHANNEL}, json_build_object('topic', 'buildLogAppended'::text, 'buildId', ${buildId}::text,
+          'attempt', max(attempt), 'fromSeq', ${firstSeq}::int, 'toSeq', max(seq))::text)
+        FROM stored HAVING count(*) > 0
+      ) sent)::int AS notified
     FROM (SELECT) one LEFT JOIN build ON true LEFT JOIN batch ON true`);
+  // A batch that stored lines (and the marker) exists only when every check held.
+  assertNotified('appendBuildLogs', row?.accepted == null ? 0 : 1, row?.notified);
   if (!row?.id) throw notFound('Build');
   assertOwnActiveBuild(row, workerId);
   if (attempt !== null && attempt !== row.attempt)

@@ -12,7 +12,7 @@ export interface QueuedBuild {
 
 /**
  * A pending build's place among the pending builds of its platform in claim order (priority
- * descending, then oldest first: the order of "claimBuilds", migration 0011), from 1; builds
+ * descending, then oldest first: the order of "claimBuilds", prisma/functions/claimBuilds.sql), from 1; builds
  * submitted in the same millisecond are ordered by id. Required labels are not considered: a
  * worker offering none of a build's labels steps over it. Null for a build that is not pending.
  *

@@ -5,7 +5,7 @@ import { sql, type Sql, type SqlClient, type SqlPool } from '../db/sql.ts';
 import type { Build } from '../generated/prisma/client.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
-import { buildChangeEvents, notifyList } from '../events/publish.ts';
+import { assertNotified, buildChangeEvents, notifyRows, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 import { FINISHED_STATUSES } from './buildRows.ts';
 import { countPending, type PendingEstimate } from './pendingEstimate.ts';
@@ -37,7 +37,7 @@ const MAX_METADATA_BYTES = 16 * 1024;
 const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 const UNIQUE_VIOLATION = '23505';
 
-/** The settings of a new build; its artifacts' columns come from the statement's `artifacts` CTE. */
+/** The settings of a new build (its artifacts are the statement's to give). */
 interface NewBuild {
   platform: Platform;
   priority: number;
@@ -91,6 +91,7 @@ export async function submitBuild(
     if (existing) return readBuild(db, existing);
   }
   const countUpTo = await pending.countUpTo();
+  const insert = toQueue(submitter, build);
   try {
     const [row] = await db.query<NewBuildRow & { source: LockedUpload | null; certs: LockedUpload | null }>(sql`
       WITH source AS (
@@ -103,12 +104,21 @@ export async function submitBuild(
           certs."storageKey" AS "certsKey", certs.size AS "certsSize", certs.sha256 AS "certsSha256"
         FROM source LEFT JOIN certs ON true
         WHERE ${usableUpload('source', expectedSource)} AND (${certsUploadId}::uuid IS NULL OR ${usableUpload('certs', expectedCerts)})
-      ), ${insertPendingSteps(settings, countUpTo, submitter, build)},
-      consumed AS (
+      ), pending AS (
+        ${countPending(countUpTo)}
+      ), inserted AS (
+        INSERT INTO "Build" (${QUEUED_BUILD_COLUMNS})
+        SELECT ${insert.settings}, a."sourceKey", a."sourceSize", a."sourceSha256", a."certsKey", a."certsSize", a."certsSha256"
+        FROM artifacts a, pending WHERE pending.count < ${settings.maxPendingBuilds}::int
+        RETURNING *
+      ), event AS (
+        INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason) SELECT id, 'PENDING', ${submitter.actor}, 'submitted' FROM inserted
+      ), consumed AS (
         UPDATE "Upload" SET "consumedAt" = now()
         WHERE id IN (SELECT id FROM source UNION ALL SELECT id FROM certs) AND EXISTS (SELECT 1 FROM inserted)
       )
-      SELECT ${NEW_BUILD_COLUMNS}, (SELECT to_jsonb(source) FROM source) AS source, (SELECT to_jsonb(certs) FROM certs) AS certs
+      SELECT inserted.*, pending.count AS pending, ${notifyRows(sql`inserted`, insert.events)} AS notified,
+        (SELECT to_jsonb(source) FROM source) AS source, (SELECT to_jsonb(certs) FROM certs) AS certs
       FROM pending LEFT JOIN inserted ON true`);
     assertUsableUpload(row.source ?? undefined, expectedSource, 'sourceUploadId');
     if (certsUploadId) assertUsableUpload(row.certs ?? undefined, expectedCerts, 'certsUploadId');
@@ -166,54 +176,53 @@ export async function retryBuild(
       ? await consumeUpload(tx, certsUploadId, { kind: 'CERTS', createdById: submitter.apiKeyId }, 'certsUploadId')
       : null;
     const { status: _status, certsSha256: _certsSha256, sourceKey, sourceSize, sourceSha256, ...inputs } = original;
+    const insert = toQueue(submitter, { ...inputs, retryOfId: id });
+    // Retries are rare and count exactly, up to the bound (submits count as PendingEstimate says).
     const [row] = await tx.query<NewBuildRow>(sql`
-      WITH artifacts AS (
-        SELECT ${sourceKey} AS "sourceKey", ${sourceSize}::bigint AS "sourceSize", ${sourceSha256} AS "sourceSha256",
-          ${certs?.key ?? null} AS "certsKey", ${certs?.size ?? null}::bigint AS "certsSize", ${certs?.sha256 ?? null} AS "certsSha256"
-      ), ${insertPendingSteps(settings, settings.maxPendingBuilds, submitter, { ...inputs, retryOfId: id })}
-      SELECT ${NEW_BUILD_COLUMNS} FROM pending LEFT JOIN inserted ON true`);
+      WITH pending AS (
+        ${countPending(settings.maxPendingBuilds)}
+      ), inserted AS (
+        INSERT INTO "Build" (${QUEUED_BUILD_COLUMNS})
+        SELECT ${insert.settings}, ${sourceKey}, ${sourceSize}::bigint, ${sourceSha256},
+          ${certs?.key ?? null}, ${certs?.size ?? null}::bigint, ${certs?.sha256 ?? null}
+        FROM pending WHERE pending.count < ${settings.maxPendingBuilds}::int
+        RETURNING *
+      ), event AS (
+        INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason) SELECT id, 'PENDING', ${submitter.actor}, 'retry' FROM inserted
+      )
+      SELECT inserted.*, pending.count AS pending, ${notifyRows(sql`inserted`, insert.events)} AS notified
+      FROM pending LEFT JOIN inserted ON true`);
     return newBuild(row, settings);
   });
 }
 
-/** The inserted build's columns (null when nothing was inserted) and the pending count seen. */
-type NewBuildRow = Record<string, unknown> & { id: string | null; pending: number };
+/** The inserted build's columns (null when nothing was inserted), the pending count seen and the rows notified. */
+type NewBuildRow = Record<string, unknown> & { id: string | null; pending: number; notified: number };
+
+/** The columns a build is queued with: toQueue()'s settings, then its artifacts (source and certs: key, size, sha256). */
+const QUEUED_BUILD_COLUMNS = sql`id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
+  "idempotencyKey", "retryOfId", "submittedById", "requiredLabels", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256"`;
 
 /**
- * The CTEs `pending`, `inserted` and `event` of a statement whose `artifacts` CTE gives the new
- * build's artifact columns in one row (no row: nothing is inserted). Backpressure: past the bound
- * nothing is inserted and the submit is refused, rather than let the queue grow without limit.
- * Pending builds are counted up to `countUpTo` (see PendingEstimate; retries count up to the bound).
+ * A build about to be queued under a new id: the values of QUEUED_BUILD_COLUMNS up to its artifacts,
+ * and the events its insert raises.
  */
-function insertPendingSteps(settings: SubmitSettings, countUpTo: number, submitter: Submitter, build: NewBuild): Sql {
+function toQueue(submitter: Submitter, build: NewBuild): { settings: Sql; events: BusEvent[] } {
   const id = randomUUID();
-  const events = buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null });
-  return sql`
-    pending AS (
-      ${countPending(countUpTo)}
-    ), inserted AS (
-      INSERT INTO "Build" (id, status, platform, priority, metadata, "maxAttempts", "timeoutSeconds", "heartbeatTimeoutSeconds",
-        "idempotencyKey", "sourceKey", "sourceSize", "sourceSha256", "certsKey", "certsSize", "certsSha256", "retryOfId", "submittedById",
-        "requiredLabels")
-      SELECT ${id}::uuid, 'PENDING', ${build.platform}::"Platform", ${build.priority}::int, ${JSON.stringify(build.metadata)}::jsonb,
-        ${build.maxAttempts}::int, ${build.timeoutSeconds}::int, ${build.heartbeatTimeoutSeconds}::int, ${build.idempotencyKey ?? null},
-        a."sourceKey", a."sourceSize", a."sourceSha256", a."certsKey", a."certsSize", a."certsSha256",
-        ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid, ${build.requiredLabels}::text[]
-      FROM artifacts a, pending WHERE pending.count < ${settings.maxPendingBuilds}::int
-      RETURNING *
-    ), event AS (
-      INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason)
-      SELECT id, 'PENDING', ${submitter.actor}, ${build.retryOfId ? 'retry' : 'submitted'} FROM inserted
-    ), notified AS (
-      SELECT ${notifyList(events)} FROM inserted
-    )`;
+  return {
+    settings: sql`${id}::uuid, 'PENDING', ${build.platform}::"Platform", ${build.priority}::int, ${JSON.stringify(build.metadata)}::jsonb,
+      ${build.maxAttempts}::int, ${build.timeoutSeconds}::int, ${build.heartbeatTimeoutSeconds}::int, ${build.idempotencyKey ?? null},
+      ${build.retryOfId ?? null}::uuid, ${submitter.apiKeyId}::uuid, ${build.requiredLabels}::text[]`,
+    events: buildChangeEvents({ buildId: id, status: 'PENDING', platform: build.platform, workerId: null }),
+  };
 }
 
-/** What a statement with insertPendingSteps selects, FROM pending LEFT JOIN inserted (naming `notified` runs it). */
-const NEW_BUILD_COLUMNS = sql`inserted.*, pending.count AS pending, (SELECT count(*) FROM notified)::int AS notified`;
-
-/** The new build from its statement's row, or QUEUE_FULL when the bound kept it out. */
+/**
+ * The new build from its statement's row (submitBuild's or retryBuild's). Throws QUEUE_FULL when the
+ * bound kept it out (backpressure: the queue does not grow without limit).
+ */
 function newBuild(row: NewBuildRow | undefined, settings: SubmitSettings): Build {
+  assertNotified('queueing a build', row?.id ? 1 : 0, row?.notified);
   if (!row?.id)
     throw queueFull(`The queue already holds ${row?.pending} pending builds (limit ${settings.maxPendingBuilds}); try again later`);
   recordTransition(null, 'PENDING');
