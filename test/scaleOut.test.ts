@@ -10,7 +10,7 @@ let database: TestDatabase;
 let serverA: TestServer;
 let serverB: TestServer;
 
-const BUILDS = 2000;
+const BUILDS = 1000;
 const WORKERS = 50;
 
 beforeAll(async () => {
