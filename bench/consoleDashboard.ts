@@ -9,7 +9,8 @@
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { withScratchDatabase } from '../test/helpers/scratchDatabase.ts';
-import { openDatabase, closeDatabase, type Database } from '../server/src/db/client.ts';
+import type { Database } from '../server/src/db/client.ts';
+import { openDb } from '../server/src/db/database.ts';
 import { compile, type Sql, type SqlClient } from '../server/src/db/sql.ts';
 import { Prisma } from '../server/src/generated/prisma/client.ts';
 import { buildHistory } from '../server/src/queue/history.ts';
@@ -26,7 +27,7 @@ const HISTORY_RANGES = [
 const SERVER_OPTIONS = '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off -c jit=off';
 
 // The migrator and the pool only log lost connections and applied migrations: not wanted here.
-const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof openDatabase>[2];
+const silent = { info() {}, warn() {}, error() {}, debug() {} } as unknown as Parameters<typeof openDb>[2];
 
 function parseBuilds(argv: string[]): number {
   const index = argv.indexOf('--builds');
@@ -85,11 +86,16 @@ export async function insertHistory(client: pg.Client, count: number): Promise<v
   await client.query('ANALYZE');
 }
 
-/** The statements `run` sends through Prisma's $queryRaw, compiled to text and values. */
+/** The statements `run` sends through Prisma's $queryRaw or $queryRawUnsafe, compiled to text and values. */
 async function capturePrisma(db: Database, run: (db: Database) => Promise<unknown>): Promise<{ text: string; values: unknown[] }[]> {
   const captured: { text: string; values: unknown[] }[] = [];
   const spy = new Proxy(db, {
     get(target, property, receiver) {
+      if (property === '$queryRawUnsafe')
+        return (text: string, ...values: unknown[]) => {
+          captured.push({ text, values });
+          return target.$queryRawUnsafe(text, ...values);
+        };
       if (property !== '$queryRaw') return Reflect.get(target, property, receiver);
       return (strings: TemplateStringsArray, ...values: unknown[]) => {
         const statement = Prisma.sql(strings, ...(values as Prisma.Sql[]));
@@ -174,7 +180,8 @@ async function main() {
           `${((performance.now() - inserting) / 1000).toFixed(1)} s; PostgreSQL ${version}; ${RUNS} runs each, medians\n`,
       );
 
-      const { db, pool } = openDatabase(url, { dbPoolSize: 4, statementTimeoutMs: 30_000 }, silent);
+      const opened = openDb(url, { dbPoolSize: 4, statementTimeoutMs: 30_000 }, silent);
+      const { reads: db, sql: pool } = opened;
       const rows: string[][] = [];
       const statsStatements = await capturePrisma(db, queueStats);
       for (const [index, statement] of statsStatements.entries()) {
@@ -194,7 +201,7 @@ async function main() {
           `wall ${wall.toFixed(2)} ms`,
         ]);
       }
-      await closeDatabase();
+      await opened.close();
 
       const header = ['query', 'execution ms', 'planning ms', 'statement / note'];
       const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));

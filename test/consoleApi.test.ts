@@ -654,7 +654,9 @@ class PlanRecorder implements SqlClient {
     const { text, values } = compile(statement);
     const name = `recorded_${this.plans.length}`;
     await this.client.query(`PREPARE ${name} AS ${text}`);
-    const execute = `EXECUTE ${name}(${values.map((value) => this.client.escapeLiteral(value instanceof Date ? value.toISOString() : String(value))).join(', ')})`;
+    const literal = (value: unknown) =>
+      value instanceof Date ? value.toISOString() : Array.isArray(value) ? `{${value.join(',')}}` : String(value);
+    const execute = `EXECUTE ${name}(${values.map((value) => this.client.escapeLiteral(literal(value))).join(', ')})`;
     const [explained] = (await this.client.query(`EXPLAIN (FORMAT JSON) ${execute}`)).rows;
     this.plans.push(explained['QUERY PLAN'][0].Plan);
     return (await this.client.query(execute)).rows as Row[];

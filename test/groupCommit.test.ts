@@ -3,6 +3,7 @@
 // together share one transaction, yet each gets its own answer or error).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupCommit } from '../server/src/db/groupCommit.ts';
+import { registry } from '../server/src/metrics/metrics.ts';
 import { Sql, sql, SqlPool } from '../server/src/db/sql.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
@@ -109,5 +110,33 @@ describe('GroupCommit', () => {
     expect((outcomes[3] as PromiseFulfilledResult<unknown>).value).toEqual([{ id: 4 }]);
     expect((await notes()).map((note) => note.id)).toEqual([1, 2, 3, 4]);
     await pool.execute(sql`DELETE FROM note`);
+  });
+
+  it('logs and counts a batch that fails and falls back to its statements one by one', async () => {
+    const warnings: { fields: { batchSize: number; err: unknown }; message: string }[] = [];
+    const log = { warn: (fields: never, message: string) => warnings.push({ fields, message }) };
+    const logged = new GroupCommit(pool, database.url, { statementTimeoutMs: 5000, log: log as never });
+    // The text /metrics serves: the process's registry.
+    const fallbacks = async () => Number(/^free_agent_group_commit_fallbacks_total (\d+)$/m.exec(await registry.metrics())![1]);
+    try {
+      const before = await fallbacks();
+      await logged.execute(sql`INSERT INTO note (id) VALUES (1)`);
+      // 2 goes alone, at once; the three that arrive while it runs share one batch, which the duplicate fails.
+      const alone = logged.execute(sql`INSERT INTO note (id) VALUES (2)`);
+      const batch = [
+        logged.execute(sql`INSERT INTO note (id) VALUES (3)`),
+        logged.execute(sql`INSERT INTO note (id) VALUES (1)`),
+        logged.execute(sql`INSERT INTO note (id) VALUES (4)`),
+      ];
+      const outcomes = await Promise.allSettled([alone, ...batch]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(await fallbacks()).toBe(before + 1);
+      expect(warnings).toEqual([
+        { fields: { batchSize: 3, err: expect.objectContaining({ code: '23505' }) }, message: expect.stringContaining('one by one') },
+      ]);
+    } finally {
+      await logged.close();
+      await pool.execute(sql`DELETE FROM note`);
+    }
   });
 });

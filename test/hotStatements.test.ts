@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerPrincipal } from '../server/src/auth/principal.ts';
 import { sql, SqlPool } from '../server/src/db/sql.ts';
-import { assertNotified, EVENT_CHANNEL } from '../server/src/events/publish.ts';
+import { assertNotified, BusEvent, EVENT_CHANNEL } from '../server/src/events/publish.ts';
 import type { BuildStatus, UploadKind, WorkerStatus } from '../server/src/generated/prisma/enums.ts';
 import { lockBuild } from '../server/src/queue/buildRows.ts';
 import { completeBuild } from '../server/src/queue/finish.ts';
@@ -50,14 +50,18 @@ afterAll(async () => {
 let sentinels = 0;
 
 /**
- * The notifications committed since the last call, in order. A listener gets notifications in
- * commit order, so once a sentinel sent now has arrived, everything committed before it has too.
+ * The notifications committed since the last call, in order, each parsed with the BusEvent schema
+ * (a payload built in SQL that drifted from it throws). A listener gets notifications in commit
+ * order, so once a sentinel sent now has arrived, everything committed before it has too.
  */
 async function drainNotifications(): Promise<{ topic: string }[]> {
   const sentinel = { topic: 'sentinel', n: ++sentinels };
   await pool.query(sql`SELECT pg_notify(${EVENT_CHANNEL}, ${JSON.stringify(sentinel)})`);
   while (!heard.some((event) => (event as typeof sentinel).n === sentinel.n)) await new Promise((resolve) => setTimeout(resolve, 5));
-  return heard.splice(0).filter((event) => event.topic !== 'sentinel');
+  return heard
+    .splice(0)
+    .filter((event) => event.topic !== 'sentinel')
+    .map((event) => BusEvent.parse(event));
 }
 
 /** What `call` raised, parsed, in order. */

@@ -3,18 +3,16 @@
 -- so the check is one statement that re-reads the latest count after waiting for the lock, and no
 -- path that moves a build can forget to count it.
 --
--- IDLE and BUILDING follow the count; DRAINING and OFFLINE are left to admins and the offline scan.
--- Relative updates, so concurrent statements on one worker compose instead of overwriting.
+-- The worker's status follows the new count ("Worker_liveStatus"). Relative updates, so concurrent
+-- statements on one worker compose instead of overwriting.
 CREATE OR REPLACE FUNCTION "Build_countActiveBuilds"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF OLD."workerId" IS NOT NULL AND OLD.status IN ('ASSIGNED', 'BUILDING') THEN
-    UPDATE "Worker" SET "activeBuilds" = "activeBuilds" - 1,
-      status = CASE WHEN status = 'BUILDING' AND "activeBuilds" <= 1 THEN 'IDLE' ELSE status END
+  IF OLD."workerId" IS NOT NULL AND "BuildStatus_isActive"(OLD.status) THEN
+    UPDATE "Worker" SET "activeBuilds" = "activeBuilds" - 1, status = "Worker_liveStatus"(status, "activeBuilds" - 1)
     WHERE id = OLD."workerId";
   END IF;
-  IF TG_OP = 'UPDATE' AND NEW."workerId" IS NOT NULL AND NEW.status IN ('ASSIGNED', 'BUILDING') THEN
-    UPDATE "Worker" SET "activeBuilds" = "activeBuilds" + 1,
-      status = CASE WHEN status = 'IDLE' THEN 'BUILDING' ELSE status END
+  IF TG_OP = 'UPDATE' AND NEW."workerId" IS NOT NULL AND "BuildStatus_isActive"(NEW.status) THEN
+    UPDATE "Worker" SET "activeBuilds" = "activeBuilds" + 1, status = "Worker_liveStatus"(status, "activeBuilds" + 1)
     WHERE id = NEW."workerId";
   END IF;
   RETURN NULL;
@@ -25,12 +23,12 @@ $$;
 CREATE OR REPLACE TRIGGER "Build_activeBuilds_update" AFTER UPDATE OF status, "workerId" ON "Build"
   FOR EACH ROW
   -- Only when the build starts or stops counting for a worker (ASSIGNED → BUILDING does not).
-  WHEN ((OLD.status IN ('ASSIGNED', 'BUILDING') AND OLD."workerId" IS NOT NULL)
-          <> (NEW.status IN ('ASSIGNED', 'BUILDING') AND NEW."workerId" IS NOT NULL)
-        OR (NEW.status IN ('ASSIGNED', 'BUILDING') AND OLD."workerId" IS DISTINCT FROM NEW."workerId"))
+  WHEN (("BuildStatus_isActive"(OLD.status) AND OLD."workerId" IS NOT NULL)
+          <> ("BuildStatus_isActive"(NEW.status) AND NEW."workerId" IS NOT NULL)
+        OR ("BuildStatus_isActive"(NEW.status) AND OLD."workerId" IS DISTINCT FROM NEW."workerId"))
   EXECUTE FUNCTION "Build_countActiveBuilds"();
 
 CREATE OR REPLACE TRIGGER "Build_activeBuilds_delete" AFTER DELETE ON "Build"
   FOR EACH ROW
-  WHEN (OLD."workerId" IS NOT NULL AND OLD.status IN ('ASSIGNED', 'BUILDING'))
+  WHEN (OLD."workerId" IS NOT NULL AND "BuildStatus_isActive"(OLD.status))
   EXECUTE FUNCTION "Build_countActiveBuilds"();

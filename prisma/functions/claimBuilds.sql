@@ -48,9 +48,10 @@ BEGIN
     "waitSeconds" := NULL;
     -- Locks the worker: its count of running builds is then the latest, also against its own claims.
     UPDATE "Worker" w SET "lastSeenAt" = now(),
-      status = CASE WHEN w.status <> 'OFFLINE' THEN w.status WHEN w."activeBuilds" > 0 THEN 'BUILDING' ELSE 'IDLE' END
+      -- Seen alive: an OFFLINE worker comes back, with its status from its running builds.
+      status = CASE WHEN w.status = 'OFFLINE' THEN "Worker_liveStatus"('IDLE', w."activeBuilds") ELSE w.status END
     WHERE w.id = next."workerId" AND w."revokedAt" IS NULL AND (next.platforms IS NULL OR next.platforms <@ w.platforms)
-    RETURNING COALESCE(next.platforms, w.platforms), w.labels, w.status <> 'DRAINING' AND w."activeBuilds" < w."maxConcurrentBuilds",
+    RETURNING COALESCE(next.platforms, w.platforms), w.labels, "Worker_hasFreeSlot"(w.status, w."activeBuilds", w."maxConcurrentBuilds"),
       w.platforms::text[], false
     INTO wanted, offered, free, registered, revoked;
     IF NOT FOUND THEN
@@ -70,9 +71,10 @@ BEGIN
           "lastHeartbeatAt" = now(), attempt = b.attempt + 1, progress = 0
         WHERE b.id = picked
         RETURNING b.* INTO claimed;
+        -- The timeline row as insertTimelineRows() (server/src/queue/buildRows.ts) writes it elsewhere.
         INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
         VALUES (claimed.id, 'PENDING', 'ASSIGNED', 'worker:' || next."workerId", 'claimed, attempt ' || claimed.attempt);
-        -- The BusEvent shapes of server/src/events/publish.ts.
+        -- Payloads of the BusEvent schema (server/src/events/publish.ts); test/eventPayloads.test.ts parses them.
         PERFORM pg_notify('free_agent_events', json_build_object('topic', 'buildUpdated', 'buildId', claimed.id, 'status', 'ASSIGNED')::text),
           pg_notify('free_agent_events', json_build_object('topic', 'workerUpdated', 'workerId', next."workerId")::text);
         "waitSeconds" := extract(epoch FROM now() - claimed."submittedAt");

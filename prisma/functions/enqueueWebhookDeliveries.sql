@@ -2,8 +2,9 @@
 -- in TypeScript statements, group-commit batches and the "claimBuilds" function alike, so a trigger
 -- is the one place that sees every change: it adds a delivery for each enabled webhook subscribed
 -- to the event (TG_ARGV[0]) and, when it added any, wakes the senders on every server process (the
--- event bus's channel, server/src/events/publish.ts; PostgreSQL sends one notification per
--- transaction for identical payloads).
+-- event bus's channel, with a payload of its BusEvent schema in server/src/events/publish.ts, which
+-- test/eventPayloads.test.ts checks; PostgreSQL sends one notification per transaction for
+-- identical payloads).
 --
 -- Without an enabled webhook for the event this is one read of a small table: the build path pays
 -- that per announced change (docs/performance.md). The webhooks it reads are locked FOR KEY SHARE, so a

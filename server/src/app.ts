@@ -33,12 +33,12 @@ export function buildApp(config: Config, log: Logger) {
     services = await openServices(config, log);
     const router = createRouter(services);
     http = await listenHttp(router.handle, config, log);
-    sockets = attachWebSocketServer(http.server, router.yoga, services.bus, log, config);
+    sockets = attachWebSocketServer(http.server, router.yoga, services.bus, services.db.reads, log, config);
     // With PORT=0 the port, and so the default public URL, is known only now.
     services.signer.setPublicUrl(publicUrl(config, http.port));
-    rescue = startRescueLoop(services.pool, services.storage, config, log);
+    rescue = startRescueLoop(services.db.sql, services.storage, config, log);
     deliveries = startWebhookDeliveries({
-      pool: services.pool,
+      pool: services.db.sql,
       databaseUrl: services.databaseUrl,
       statementTimeoutMs: config.statementTimeoutMs,
       events: services.bus.target,

@@ -3,11 +3,9 @@ import type { Logger } from 'pino';
 import { ensureAdminKey, type BootstrapResult } from './auth/bootstrap.ts';
 import type { Config } from './config/config.ts';
 import { loadInstanceSecrets } from './config/instanceSecrets.ts';
-import { closeDatabase, openDatabase } from './db/client.ts';
+import { openDb } from './db/database.ts';
 import { startEmbeddedPostgres } from './db/embeddedPostgres.ts';
-import { GroupCommit } from './db/groupCommit.ts';
 import { migrate } from './db/migrate.ts';
-import type { SqlPool } from './db/sql.ts';
 import { startEventBus } from './events/bus.ts';
 import { publicUrl } from './http/httpServer.ts';
 import { ClaimBatcher } from './queue/claimBatcher.ts';
@@ -22,7 +20,6 @@ import { createWebhookServices } from './webhooks/webhooks.ts';
 
 /** The resolvers' services, plus what the HTTP routes and the background loops run on. */
 export interface AppServices extends Services {
-  pool: SqlPool;
   /** The database the pool connects to: DATABASE_URL, or the embedded cluster's. */
   databaseUrl: string;
   /** The admin key found or made at start (with its secret when made now). */
@@ -45,8 +42,8 @@ async function openStorage(config: Config): Promise<ObjectStorage> {
 
 /**
  * Opens what the server runs on, in order: the database (embedded, or DATABASE_URL), its
- * migrations, the admin key, the instance secrets, artifact storage, group commit, the event bus,
- * the claim batcher, the pending estimate and the webhook services. Throws the first step's error,
+ * migrations, its connections (db/database.ts), the admin key, the instance secrets, artifact
+ * storage, the event bus, the claim batcher, the pending estimate and the webhook services. Throws the first step's error,
  * after closing what the earlier steps opened.
  */
 export async function openServices(config: Config, log: Logger): Promise<AppServices> {
@@ -62,9 +59,10 @@ export async function openServices(config: Config, log: Logger): Promise<AppServ
     // transaction-mode pooler, stays with whichever server connection took it (docs/operations.md).
     const directUrl = config.listenDatabaseUrl ?? databaseUrl;
     await migrate(directUrl, log);
-    const { db, pool } = openDatabase(databaseUrl, config, log);
-    closers.push(closeDatabase);
-    const admin = await ensureAdminKey(db, {
+    // Group commit's connection opens on first use, and the bus (opened later) closes before it.
+    const db = openDb(databaseUrl, config, log);
+    closers.push(() => db.close());
+    const admin = await ensureAdminKey(db.reads, {
       configuredKey: config.adminKey,
       dataDir: config.dataDir,
       writeSecretFile: !config.databaseUrl,
@@ -74,10 +72,7 @@ export async function openServices(config: Config, log: Logger): Promise<AppServ
     const storage = await openStorage(config);
     // The port may be 0 here: the app sets the URL again once it listens.
     const signer = createUrlSigner({ secret: secrets.signingSecret, keyId: 'k1', publicUrl: publicUrl(config, config.port) });
-    // Made before the bus (its connections open on first use), so the bus closes first.
-    const writes = new GroupCommit(pool, databaseUrl, { statementTimeoutMs: config.statementTimeoutMs, log });
-    closers.push(() => writes.close());
-    const bus = await startEventBus(directUrl, db, pool, log);
+    const bus = await startEventBus(directUrl, db.reads, db.sql, log);
     closers.push(() => bus.close());
     return {
       config,
@@ -85,11 +80,10 @@ export async function openServices(config: Config, log: Logger): Promise<AppServ
       signer,
       log,
       bus,
-      claims: new ClaimBatcher(pool),
-      writes,
-      pending: new PendingEstimate(pool, config.maxPendingBuilds),
+      db,
+      claims: new ClaimBatcher(db.sql),
+      pending: new PendingEstimate(db.sql, config.maxPendingBuilds),
       webhooks: createWebhookServices(secrets.encryptionKey, config.webhookAllowedHosts),
-      pool,
       databaseUrl,
       admin,
       certCipher: createCertCipher(secrets.encryptionKey),

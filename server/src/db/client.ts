@@ -1,9 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { Logger } from 'pino';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { requestContext } from '../http/requestContext.ts';
-import { SqlPool } from './sql.ts';
-import type { Config } from '../config/config.ts';
+import type { SqlPool } from './sql.ts';
 
 /** Counts Prisma operations per request, so the request log shows an N+1 at once. */
 function countOperations(client: PrismaClient) {
@@ -19,42 +17,12 @@ function countOperations(client: PrismaClient) {
   });
 }
 
-/** Prisma, for reads shaped by GraphQL selections and for cold paths. */
+/** Prisma, for reads shaped by GraphQL selections and for cold paths (Db.reads in db/database.ts). */
 export type Database = ReturnType<typeof countOperations>;
 /** A Prisma client or an interactive transaction. */
 export type Tx = Omit<Database, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
 
-let client: Database | undefined;
-let pool: SqlPool | undefined;
-
-/**
- * Opens the process-wide pool and the Prisma client on it; domain functions receive them as
- * arguments. Lost connections are logged to `log` and replaced (see db/sql.ts).
- */
-export function openDatabase(
-  url: string,
-  settings: Pick<Config, 'dbPoolSize' | 'statementTimeoutMs'>,
-  log: Logger,
-): { db: Database; pool: SqlPool } {
-  pool = new SqlPool(url, { size: settings.dbPoolSize, statementTimeoutMs: settings.statementTimeoutMs, log });
-  client = countOperations(new PrismaClient({ adapter: new PrismaPg(pool.pool) }));
-  return { db: client, pool };
-}
-
-export function database(): Database {
-  if (!client) throw new Error('the database is not open yet');
-  return client;
-}
-
-/** The write path's SQL pool (see db/sql.ts). */
-export function sqlPool(): SqlPool {
-  if (!pool) throw new Error('the database is not open yet');
-  return pool;
-}
-
-export async function closeDatabase(): Promise<void> {
-  await client?.$disconnect();
-  await pool?.close();
-  client = undefined;
-  pool = undefined;
+/** Prisma on `pool`'s connections, counting its operations per request (see Db.reads in db/database.ts). */
+export function openReadClient(pool: SqlPool): Database {
+  return countOperations(new PrismaClient({ adapter: new PrismaPg(pool.pool) }));
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Batcher } from './batcher.ts';
 import { isConnectionLoss } from './connectionLoss.ts';
+import { groupCommitFallbacks } from '../metrics/metrics.ts';
 import { type Sql, type SqlClient, SqlPool } from './sql.ts';
 
 /** Statements one batch takes at most: bounds how long one transaction holds its rows. */
@@ -23,9 +24,12 @@ interface Queued {
  * its commit. The batch goes out as one pipeline on a connection of its own: a round trip per
  * statement would make the batch as slow as the event loop is busy. A batch that fails (a
  * deadlock, a timeout, a unique violation) rolled back as a whole, and each of its statements
- * then runs again alone, so every error is its own statement's; one whose connection was lost is
- * not run again (its COMMIT may have taken effect), and each of its statements fails with the loss.
+ * then runs again alone (logged and counted), so every error is its own statement's; one whose
+ * connection was lost is not run again (its COMMIT may have taken effect), and each of its
+ * statements fails with the loss.
  * Each statement is still all-or-nothing, and sees the ones before it as a serial order would.
+ * Hence the contract of a statement given here (Db.groupCommitted in db/database.ts): it is
+ * self-contained, depends on no other statement of its batch, and is safe to run again alone.
  */
 export class GroupCommit implements SqlClient {
   readonly #batcher: Batcher<Queued, unknown>;
@@ -35,7 +39,11 @@ export class GroupCommit implements SqlClient {
   constructor(pool: SqlPool, url: string, settings: { statementTimeoutMs: number; log?: Logger }) {
     this.#pipeline = new SqlPool(url, { size: 1, statementTimeoutMs: settings.statementTimeoutMs, pipeline: true, log: settings.log });
     // One batch at a time, so this process's batches never wait on each other's rows.
-    this.#batcher = new Batcher({ maxInFlight: 1, maxBatch: MAX_BATCH, runBatch: (batch) => runGrouped(pool, this.#pipeline, batch) });
+    this.#batcher = new Batcher({
+      maxInFlight: 1,
+      maxBatch: MAX_BATCH,
+      runBatch: (batch) => runGrouped(pool, this.#pipeline, batch, settings.log),
+    });
   }
 
   close(): Promise<void> {
@@ -56,8 +64,12 @@ export class GroupCommit implements SqlClient {
   }
 }
 
-/** The statements in one transaction; if it fails, each again alone, for its own answer. */
-async function runGrouped(pool: SqlPool, pipeline: SqlPool, batch: Queued[]): Promise<unknown[]> {
+/**
+ * The statements in one transaction; if it fails, each again alone, for its own answer. A fallback
+ * is logged to `log` and counted (free_agent_group_commit_fallbacks_total): batches that often
+ * fail cost every statement twice, and say a statement breaks the contract in db/database.ts.
+ */
+async function runGrouped(pool: SqlPool, pipeline: SqlPool, batch: Queued[], log: Logger | undefined): Promise<unknown[]> {
   if (batch.length > 1) {
     try {
       const results = await pipeline.transactionAtOnce(batch.map((item) => item.statement));
@@ -67,6 +79,8 @@ async function runGrouped(pool: SqlPool, pipeline: SqlPool, batch: Queued[]): Pr
       // statements again could apply them twice, so each fails with the loss instead.
       if (isConnectionLoss(error)) throw error;
       // Rolled back as a whole: each statement runs again alone, below.
+      groupCommitFallbacks.inc();
+      log?.warn({ err: error, batchSize: batch.length }, 'a group-committed batch failed; its statements run again one by one');
     }
   }
   return Promise.all(

@@ -126,8 +126,8 @@ export class JobDispatcher {
   /**
    * For each job in turn, the idle waiter woken longest ago whose worker offers all the job's
    * required labels (each worker at most once); `deferred` tells that such a waiter was left out
-   * only because it was woken a moment ago. Idle: live (not DRAINING or OFFLINE) with a free slot,
-   * so a worker running fewer builds than it may counts too. Labels are read from the worker row,
+   * only because it was woken a moment ago. Idle: a free slot as "Worker_hasFreeSlot" says (the
+   * claim's own test), so a worker running fewer builds than it may counts too. Labels are read from the worker row,
    * so a re-registration's labels count at once.
    */
   async #idleWaiters(
@@ -138,7 +138,7 @@ export class JobDispatcher {
     if (candidates.length === 0 || jobs.length === 0) return { chosen: [], deferred: false };
     const idle = await this.pool.query<{ id: string; labels: string[] }>(sql`
       SELECT id, labels FROM "Worker" WHERE id = ANY(${[...new Set(candidates.map((waiter) => waiter.workerId))]}::uuid[])
-        AND status IN ('IDLE', 'BUILDING') AND "activeBuilds" < "maxConcurrentBuilds"`);
+        AND "Worker_hasFreeSlot"(status, "activeBuilds", "maxConcurrentBuilds")`);
     const labelsOf = new Map(idle.map((worker) => [worker.id, new Set(worker.labels)]));
     const now = Date.now();
     const ordered = candidates.sort((a, b) => a.lastWokenAt - b.lastWokenAt);

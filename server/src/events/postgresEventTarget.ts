@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { EVENT_CHANNEL, type BusEvent } from './publish.ts';
+import { droppedEvents } from '../metrics/metrics.ts';
+import { EVENT_CHANNEL, parseBusEvent, type BusEvent } from './publish.ts';
 
 /** What the bus dispatches locally: every BusEvent by its topic, plus `resync` after a reconnect. */
 export type LocalEvent = BusEvent | { topic: 'resync' };
@@ -61,10 +62,12 @@ export class PostgresEventTarget extends EventTarget {
     const client = new pg.Client({ connectionString: this.connectionString, keepAlive: true });
     client.on('notification', (message) => {
       if (message.channel !== EVENT_CHANNEL || !message.payload) return;
-      try {
-        this.dispatchLocal(JSON.parse(message.payload) as BusEvent);
-      } catch (error) {
-        this.log.warn({ err: error }, 'ignored a malformed event');
+      const parsed = parseBusEvent(message.payload);
+      if ('event' in parsed) this.dispatchLocal(parsed.event);
+      else {
+        // Say which payload drifted (one built in SQL or plpgsql, most likely), rather than dispatch it half-formed.
+        droppedEvents.inc();
+        this.log.warn({ err: parsed.error, payload: message.payload.slice(0, 500) }, 'dropped an event that does not match its schema');
       }
     });
     client.on('error', (error) => this.#lost(client, error));

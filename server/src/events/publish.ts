@@ -1,23 +1,52 @@
+import { z } from 'zod';
 import { join, sql, type Sql, type SqlClient } from '../db/sql.ts';
-import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
+import { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 
 /** What a worker is told on `workerEvents`. */
-export type WorkerEventKind = 'CANCEL_BUILD' | 'DRAIN' | 'RESUME' | 'REVOKE';
+export const WorkerEventKind = z.enum(['CANCEL_BUILD', 'DRAIN', 'RESUME', 'REVOKE']);
+export type WorkerEventKind = z.infer<typeof WorkerEventKind>;
 
 /** The channel every server process listens on; payloads are small (ids), subscribers refetch. */
 export const EVENT_CHANNEL = 'free_agent_events';
 
-export type BusEvent =
-  | { topic: 'buildUpdated'; buildId: string; status: BuildStatus }
-  | { topic: 'jobAvailable'; platform: Platform; buildId: string }
-  | { topic: 'workerEvents'; workerId: string; kind: WorkerEventKind; buildId: string | null }
-  | { topic: 'workerUpdated'; workerId: string }
-  | { topic: 'credentialsChanged'; workerId?: string; apiKeyId?: string }
-  | { topic: 'buildLogAppended'; buildId: string; attempt: number; fromSeq: number; toSeq: number }
-  | { topic: 'buildTelemetryRecorded'; buildId: string; fromId: string; toId: string }
-  // Webhook deliveries were written (raised by the outbox trigger of migration 0013, whose payload
-  // text must stay identical so PostgreSQL folds a transaction's repeats into one) or put back.
-  | { topic: 'webhookDeliveriesDue' };
+// Ids as PostgreSQL prints uuids; z.guid() accepts any of them, as the uuid type does.
+const id = z.guid();
+const count = z.int().nonnegative();
+
+/**
+ * The one schema of every payload on EVENT_CHANNEL, whoever builds it: TypeScript (notifyList),
+ * SQL strings (queue/logs.ts, queue/telemetry.ts) and plpgsql (the "claimBuilds" function and the
+ * webhook outbox trigger in prisma/functions). The bus parses each payload it receives with it
+ * (postgresEventTarget.ts), so one built elsewhere that drifts is dropped and logged, and
+ * test/eventPayloads.test.ts parses those built in the database. Unknown keys are stripped rather
+ * than refused, so a newer server's extra field does not silence an older one during an upgrade.
+ */
+export const BusEvent = z.discriminatedUnion('topic', [
+  z.object({ topic: z.literal('buildUpdated'), buildId: id, status: z.enum(BuildStatus) }),
+  z.object({ topic: z.literal('jobAvailable'), platform: z.enum(Platform), buildId: id }),
+  z.object({ topic: z.literal('workerEvents'), workerId: id, kind: WorkerEventKind, buildId: id.nullable() }),
+  z.object({ topic: z.literal('workerUpdated'), workerId: id }),
+  z.object({ topic: z.literal('credentialsChanged'), workerId: id.optional(), apiKeyId: id.optional() }),
+  z.object({ topic: z.literal('buildLogAppended'), buildId: id, attempt: count, fromSeq: count, toSeq: count }),
+  // Telemetry ids are bigints, sent as text.
+  z.object({ topic: z.literal('buildTelemetryRecorded'), buildId: id, fromId: z.string(), toId: z.string() }),
+  // Webhook deliveries were written (raised by the outbox trigger, whose payload text must stay
+  // identical so PostgreSQL folds a transaction's repeats into one) or put back.
+  z.object({ topic: z.literal('webhookDeliveriesDue') }),
+]);
+export type BusEvent = z.infer<typeof BusEvent>;
+
+/**
+ * Reads a payload received on EVENT_CHANNEL: `{ event }`, or `{ error }` saying why it is not JSON
+ * or does not match BusEvent. Never throws.
+ */
+export function parseBusEvent(payload: string): { event: BusEvent } | { error: Error } {
+  try {
+    return { event: BusEvent.parse(JSON.parse(payload)) };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
 
 /** `pg_notify(…), pg_notify(…)` for a SELECT list: several events in one statement. */
 export function notifyList(events: BusEvent[]): Sql {

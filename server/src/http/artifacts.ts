@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Readable, finished } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { database } from '../db/client.ts';
 import { isConnectionLoss } from '../db/connectionLoss.ts';
-import type { SqlClient } from '../db/sql.ts';
+import type { Db } from '../db/database.ts';
 import type { UploadKind } from '../generated/prisma/enums.ts';
 import { type DeclaredUpload, storeUpload, wrongLength } from '../queue/storeUpload.ts';
 import { uploadedFilename } from '../queue/uploads.ts';
@@ -19,8 +18,8 @@ import { attachmentDisposition, sendError, sendJson } from './respond.ts';
 
 export interface ArtifactHandlerDeps {
   storage: ObjectStorage;
-  /** Group commit, for an upload's receipt. */
-  writes: SqlClient;
+  /** Reads the build and its upload's name; an upload's receipt is group-committed. */
+  db: Db;
   signer: UrlSigner;
   certCipher: CertCipher;
   log: Logger;
@@ -77,7 +76,7 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
   const outcome =
     contentLength !== undefined && contentLength !== upload.size
       ? wrongLength(upload.size, contentLength)
-      : await storeUpload(deps, upload, req).catch((error: unknown) => {
+      : await storeUpload({ ...deps, writes: deps.db.groupCommitted }, upload, req).catch((error: unknown) => {
           // A lost database is the caller's to retry: the server's handler answers UNAVAILABLE.
           if (isConnectionLoss(error)) throw error;
           deps.log.error({ err: error, uploadId: upload.uploadId }, 'storing an upload failed');
@@ -94,7 +93,7 @@ async function receiveUpload(deps: ArtifactHandlerDeps, req: IncomingMessage, re
  * HEAD too, so a missing one is the same 404 either way.
  */
 async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res: ServerResponse, buildId: string, kind: ArtifactKind) {
-  const build = isId(buildId) ? await database().build.findUnique({ where: { id: buildId } }) : null;
+  const build = isId(buildId) ? await deps.db.reads.build.findUnique({ where: { id: buildId } }) : null;
   if (!build) return refuse(req, res, 404, 'NOT_FOUND', 'Build not found');
   const artifact = {
     source: { key: build.sourceKey, size: build.sourceSize, sha256: build.sourceSha256 },
@@ -109,7 +108,7 @@ async function sendArtifact(deps: ArtifactHandlerDeps, req: IncomingMessage, res
   const headers = {
     'content-type': 'application/octet-stream',
     'content-length': String(size),
-    'content-disposition': attachmentDisposition(await uploadedFilename(database(), artifact.key)),
+    'content-disposition': attachmentDisposition(await uploadedFilename(deps.db.reads, artifact.key)),
     'x-checksum-sha256': artifact.sha256,
     // Signed URLs are bearer secrets and certificates are secret: no cache keeps a copy.
     'cache-control': 'private, no-store',

@@ -5,7 +5,6 @@ import { createYoga, type GraphiQLOptions, maskError as yogaMaskError } from 'gr
 import type { Logger } from 'pino';
 import { authenticate } from '../auth/authenticate.ts';
 import type { Principal } from '../auth/principal.ts';
-import { database } from '../db/client.ts';
 import { isConnectionLoss } from '../db/connectionLoss.ts';
 import { AppError, unavailable } from '../errors.ts';
 import type { Services } from '../schema/context.ts';
@@ -104,7 +103,8 @@ export function createGraphqlHandler(services: Services) {
     // Over graphql-ws the socket authenticated once and hands its principal in.
     context: async (initial: { request?: Request; principal?: Principal }) => ({
       principal:
-        initial.principal ?? (await authenticate(database(), initial.request?.headers.get('authorization'), services.bus.credentials)),
+        initial.principal ??
+        (await authenticate(services.db.reads, initial.request?.headers.get('authorization'), services.bus.credentials)),
       services,
     }),
     maskedErrors: {

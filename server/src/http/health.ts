@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { migrationsApplied } from '../db/migrate.ts';
 import { sendJson } from './respond.ts';
 
@@ -13,10 +13,10 @@ export function handleLiveness(res: ServerResponse, unrecoverable: () => string 
   sendJson(res, fault ? 503 : 200, { status: fault ?? 'ok' });
 }
 
-/** `/readyz`: 200 when the database answers and every migration is applied, 503 with the reason otherwise. */
-export async function handleReadiness(res: ServerResponse): Promise<void> {
+/** `/readyz`: 200 when `db` answers and every migration is applied, 503 with the reason otherwise. */
+export async function handleReadiness(res: ServerResponse, db: Database): Promise<void> {
   try {
-    const ready = await migrationsApplied((sql) => database().$queryRawUnsafe(sql));
+    const ready = await migrationsApplied((sql) => db.$queryRawUnsafe(sql));
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'migrations pending' });
   } catch {
     sendJson(res, 503, { status: 'database unreachable' });

@@ -5,7 +5,7 @@ import { createArtifactHandler } from './artifacts.ts';
 import { createGraphqlHandler, type YogaApp } from './graphql.ts';
 import { handleLiveness, handleReadiness } from './health.ts';
 import type { RequestHandler } from './httpServer.ts';
-import { handleMetrics } from './metrics.ts';
+import { createMetricsHandler } from './metrics.ts';
 import { sendError } from './respond.ts';
 import { createStaticHandler } from './staticFiles.ts';
 
@@ -28,8 +28,8 @@ export function createRouter(services: AppServices): Router {
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>([
     ['/graphql', graphql.handle],
     ['/healthz', (_req, res) => handleLiveness(res, services.unrecoverable)],
-    ['/readyz', (_req, res) => handleReadiness(res)],
-    ['/metrics', handleMetrics],
+    ['/readyz', (_req, res) => handleReadiness(res, services.db.reads)],
+    ['/metrics', createMetricsHandler(services.db.reads)],
   ]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

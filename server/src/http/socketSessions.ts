@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { authenticate } from '../auth/authenticate.ts';
 import { actorOf, type AuthenticatedPrincipal, type Principal } from '../auth/principal.ts';
-import { database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import { AppError } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
 
@@ -40,8 +40,10 @@ export class SocketSessions {
   readonly #byOwner = new Map<string, Set<SocketSession>>();
   #changes = 0;
 
+  /** Listens to `bus` for credential changes; verifies credentials again on `db`. */
   constructor(
     bus: EventBus,
+    private readonly db: Database,
     private readonly log: Logger,
   ) {
     bus.target.addEventListener('credentialsChanged', (event) => {
@@ -95,7 +97,7 @@ export class SocketSessions {
     const check = ++session.checks;
     try {
       // Not from the credential cache: this is the look-up that replaces per-operation ones.
-      const principal = await authenticate(database(), session.authorization);
+      const principal = await authenticate(this.db, session.authorization);
       if (check !== session.checks || session.ended || principal.kind === 'anonymous') return;
       session.principal = principal;
       this.#watchExpiry(session);

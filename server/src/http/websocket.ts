@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate } from '../auth/authenticate.ts';
 import { anonymous } from '../auth/principal.ts';
-import { database } from '../db/client.ts';
+import type { Database } from '../db/client.ts';
 import type { Config } from '../config/config.ts';
 import { unauthenticated } from '../errors.ts';
 import type { EventBus } from '../events/bus.ts';
@@ -71,7 +71,7 @@ const unresolvedOperation = () =>
 
 /**
  * GraphQL over graphql-ws on the HTTP server's /graphql, executed by the same yoga envelope
- * (schema, limits, error masking) as HTTP. The connection authenticates once from
+ * (schema, limits, error masking) as HTTP. The connection authenticates once (on `db`) from
  * `connectionParams.authorization`; SocketSessions ends it when that credential ends. Queries and
  * mutations run here too: a worker agent sends its whole protocol over its one socket, which
  * costs the server a fraction of HTTP requests.
@@ -90,11 +90,12 @@ export function attachWebSocketServer(
   server: Server,
   yoga: YogaApp,
   bus: EventBus,
+  db: Database,
   log: Logger,
   { socketPingSeconds, maxRequestBytes }: Pick<Config, 'socketPingSeconds' | 'maxRequestBytes'>,
 ) {
   const wss = new WebSocketServer({ server, path: '/graphql', handleProtocols, maxPayload: maxRequestBytes });
-  const sessions = new SocketSessions(bus, log);
+  const sessions = new SocketSessions(bus, db, log);
   let open = 0;
 
   /** `error` as the operation's answer carries it: its own code, or masked as INTERNAL (and logged). */
@@ -123,7 +124,7 @@ export function attachWebSocketServer(
       const authorization = authorizationOf(ctx.connectionParams);
       const changesBefore = sessions.changes;
       try {
-        const principal = await authenticate(database(), authorization, bus.credentials);
+        const principal = await authenticate(db, authorization, bus.credentials);
         open += 1;
         if (authorization && principal.kind !== 'anonymous') {
           ctx.extra.session = { socket: ctx.extra.socket, authorization, principal, checks: 0 };

@@ -33,6 +33,12 @@ export const transitions = new Counter({
   registers: [registry],
 });
 
+export const droppedEvents = new Counter({
+  name: 'free_agent_dropped_events_total',
+  help: 'Event bus payloads this process received and dropped because they do not match the BusEvent schema (events/publish.ts).',
+  registers: [registry],
+});
+
 export const queueWait = new Histogram({
   name: 'free_agent_queue_wait_seconds',
   help: 'Time from submission (or requeue) to claim.',
@@ -59,6 +65,12 @@ export const webhookDeliveries = new Counter({
   name: 'free_agent_webhook_delivery_attempts_total',
   help: 'Webhook delivery attempts recorded by this process, by what became of the delivery: delivered, retry (sent again later) or failed (given up).',
   labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const groupCommitFallbacks = new Counter({
+  name: 'free_agent_group_commit_fallbacks_total',
+  help: 'Group-committed batches that failed as a whole and whose statements then ran again one by one (db/groupCommit.ts).',
   registers: [registry],
 });
 

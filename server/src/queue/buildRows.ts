@@ -1,4 +1,4 @@
-import { sql, type SqlClient } from '../db/sql.ts';
+import { Sql, sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { forbidden, notFound, conflict } from '../errors.ts';
 
@@ -19,6 +19,21 @@ export const FINISHED_STATUSES: BuildStatus[] = ['COMPLETED', 'FAILED', 'CANCELL
 
 /** The columns of LockedBuild, for statements that lock a build and read more. */
 export const LOCKED_BUILD_COLUMNS = sql`id, status, platform, "workerId", attempt, "maxAttempts", "certsKey", "startedAt"`;
+
+/**
+ * A data-modifying statement that adds a timeline row ("BuildEvent") for each build of `rows` (what
+ * follows FROM: a CTE of the changed builds, with their id in `id`), for the statement that changed
+ * them. `from` and `to` are a status or SQL reading one from `rows`; `from` is null for a new build.
+ * The one TypeScript copy of this insert; the "claimBuilds" function writes its own in plpgsql.
+ */
+export function insertTimelineRows(
+  rows: Sql,
+  event: { from: BuildStatus | Sql | null; to: BuildStatus | Sql; actor: string; reason: string | null },
+): Sql {
+  const status = (value: BuildStatus | Sql | null) => (value instanceof Sql ? value : sql`${value}::"BuildStatus"`);
+  return sql`INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
+    SELECT id, ${status(event.from)}, ${status(event.to)}, ${event.actor}::text, ${event.reason}::text FROM ${rows}`;
+}
 
 /** Locks the build row for the rest of the transaction, so the checks below cannot go stale. */
 export async function lockBuild(tx: SqlClient, buildId: string): Promise<LockedBuild> {

@@ -5,7 +5,15 @@ import { conflict, notFound } from '../errors.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { assertNotified, notifyRows } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
-import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, lockBuild, type LockedBuild } from './buildRows.ts';
+import {
+  ACTIVE_STATUSES,
+  assertOwnActiveBuild,
+  FINISHED_STATUSES,
+  insertTimelineRows,
+  LOCKED_BUILD_COLUMNS,
+  lockBuild,
+  type LockedBuild,
+} from './buildRows.ts';
 import { requeueOrFail, transition } from './transition.ts';
 import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { assertId, assertText } from './validate.ts';
@@ -38,7 +46,7 @@ export async function completeBuild(
       -- assertOwnActiveBuild and assertUsableUpload below, as conditions.
       SELECT build.id, build.status, build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
       FROM build, upload
-      WHERE build."workerId" = ${workerId}::uuid AND build.status IN ('ASSIGNED', 'BUILDING')
+      WHERE build."workerId" = ${workerId}::uuid AND build.status = ANY(${ACTIVE_STATUSES}::"BuildStatus"[])
         AND ${usableUpload('upload', expectedUpload)}
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
@@ -49,8 +57,7 @@ export async function completeBuild(
       WHERE b.id = ok.id AND b.status = ok.status AND b."workerId" = ${workerId}::uuid AND b.attempt = ok.attempt
       RETURNING b.id, ok.status AS "fromStatus", to_jsonb(b) AS after
     ), event AS (
-      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor)
-      SELECT id, "fromStatus", 'COMPLETED', ${`worker:${workerId}`} FROM completed
+      ${insertTimelineRows(sql`completed`, { from: sql`"fromStatus"`, to: 'COMPLETED', actor: `worker:${workerId}`, reason: null })}
     ), counted AS (
       UPDATE "Worker" SET "buildsCompleted" = "buildsCompleted" + 1
       WHERE id = ${workerId}::uuid AND EXISTS (SELECT 1 FROM completed)
@@ -97,8 +104,7 @@ export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: 
   const timelineReason = reason ? assertText(reason, 1000, 'reason', 'paragraphs') : 'cancelled';
   const hadCerts = await pool.transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
-    if (!['PENDING', 'ASSIGNED', 'BUILDING'].includes(build.status))
-      throw conflict(`A ${build.status} build cannot be cancelled`, { status: build.status });
+    if (FINISHED_STATUSES.includes(build.status)) throw conflict(`A ${build.status} build cannot be cancelled`, { status: build.status });
     await transition(tx, build, {
       to: 'CANCELLED',
       actor,
@@ -117,7 +123,7 @@ export async function cancelBuild(pool: SqlPool, storage: ObjectStorage, actor: 
 export async function purgeFinishedCerts(db: SqlClient, storage: ObjectStorage, buildIds?: string[]): Promise<number> {
   const builds = await db.query<{ id: string; certsKey: string }>(sql`
     SELECT id, "certsKey" FROM "Build"
-    WHERE "certsKey" IS NOT NULL AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+    WHERE "certsKey" IS NOT NULL AND status = ANY(${FINISHED_STATUSES}::"BuildStatus"[])
       ${buildIds ? sql`AND id = ANY(${buildIds}::uuid[])` : sql``}
     LIMIT 100`);
   for (const build of builds) {

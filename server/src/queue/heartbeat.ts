@@ -5,7 +5,7 @@ import { assertNotified, notifyList, notifyRows, type BusEvent } from '../events
 import { recordTransition } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
-import { LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, insertTimelineRows, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
@@ -81,8 +81,7 @@ async function beatBuild(db: SqlClient, workerId: string, buildId: string, progr
       WHERE b.id = mine.id AND mine.status = 'ASSIGNED' AND b.status = mine.status AND b."workerId" = mine."workerId" AND b.attempt = mine.attempt
       RETURNING b.id
     ), event AS (
-      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
-      SELECT id, 'ASSIGNED', 'BUILDING', ${`worker:${workerId}`}, 'started' FROM started
+      ${insertTimelineRows(sql`started`, { from: 'ASSIGNED', to: 'BUILDING', actor: `worker:${workerId}`, reason: 'started' })}
     ), beaten AS (
       UPDATE "Build" b SET ${beat} FROM mine WHERE b.id = mine.id AND mine.status = 'BUILDING' RETURNING b.id
     ), seen AS (
@@ -107,7 +106,7 @@ async function beatBuild(db: SqlClient, workerId: string, buildId: string, progr
   if (build.workerId !== workerId) throw forbidden('This build is not assigned to this worker');
   // A cancelled build is not an error for its worker: the answer tells it to stop.
   if (build.status === 'CANCELLED') return true;
-  if (build.status !== 'ASSIGNED' && build.status !== 'BUILDING') throw conflict(`The build is ${build.status}`, { status: build.status });
+  if (!ACTIVE_STATUSES.includes(build.status)) throw conflict(`The build is ${build.status}`, { status: build.status });
   if (row.started === 1) recordTransition('ASSIGNED', 'BUILDING');
   return false;
 }

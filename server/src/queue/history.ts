@@ -1,5 +1,6 @@
 import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 import { badInput } from '../errors.ts';
+import { FINISHED_STATUSES } from './buildRows.ts';
 import type { Percentiles } from './stats.ts';
 import { assertIntegerInRange } from './validate.ts';
 
@@ -65,7 +66,7 @@ export async function buildHistory(db: SqlClient, hours: number, bucketMinutes: 
         count(*) FILTER (WHERE b.status = 'FAILED')::int AS failed,
         count(*) FILTER (WHERE b.status = 'CANCELLED')::int AS cancelled
       FROM "Build" b
-      WHERE b."finishedAt" >= (SELECT start FROM bounds) AND b.status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+      WHERE b."finishedAt" >= (SELECT start FROM bounds) AND b.status = ANY(${FINISHED_STATUSES}::"BuildStatus"[])
       GROUP BY 1
     ), claims AS (
       SELECT ${bucketOf(sql`e.at`)} AS i, count(*)::int AS claimed,

@@ -4,7 +4,7 @@ import { sql, type SqlClient } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
 import { badInput, conflict, notFound, payloadTooLarge } from '../errors.ts';
 import { assertNotified, EVENT_CHANNEL } from '../events/publish.ts';
-import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { assertId, assertIntegerInRange } from './validate.ts';
 
 export interface BuildLogInput {
@@ -68,7 +68,7 @@ export async function appendBuildLogs(
     ), ok AS (
       -- assertOwnActiveBuild, the attempt, the truncation and the seq check below, as conditions.
       SELECT attempt, "logLineCount", "logByteCount" FROM build
-      WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING') AND NOT "logTruncated"
+      WHERE "workerId" = ${workerId}::uuid AND status = ANY(${ACTIVE_STATUSES}::"BuildStatus"[]) AND NOT "logTruncated"
         AND attempt = COALESCE(${attempt}::int, attempt) AND "logLineCount" + 1 = ${firstSeq}::int
     ), line AS (
       SELECT line.*, sum(line.bytes) OVER (ORDER BY line.n) AS "bytesThrough"

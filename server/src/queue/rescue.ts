@@ -41,6 +41,8 @@ async function rescueStaleHeartbeats(pool: SqlPool): Promise<number> {
     const stale = await tx.query<{ id: string }>(
       inWorkerOrder(sql`
       SELECT id, "workerId" FROM "Build"
+      -- ACTIVE_STATUSES spelled out: as a parameter the planner cannot match the partial index
+      -- "Build_status_startedAt_idx" (migration 0009) and scans the whole table instead.
       WHERE status IN ('ASSIGNED', 'BUILDING')
         AND "lastHeartbeatAt" < now() - make_interval(secs => "heartbeatTimeoutSeconds")
       ORDER BY "lastHeartbeatAt" LIMIT ${BATCH}::int FOR UPDATE SKIP LOCKED`),

@@ -1,4 +1,5 @@
 import type { Database } from '../db/client.ts';
+import { compile, sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { BuildStatus, Platform, WorkerStatus } from '../generated/prisma/enums.ts';
 
@@ -69,19 +70,22 @@ export async function queueStats(db: Database): Promise<QueueStats> {
  */
 export function countBuilds(db: Database, options: { finishedWithin?: string } = {}): Promise<BuildCount[]> {
   const finished = options.finishedWithin
-    ? Prisma.sql`UNION ALL
+    ? sql`UNION ALL
       SELECT status, platform, count(*)::int FROM "Build"
       WHERE "finishedAt" >= now() - ${options.finishedWithin}::interval AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
       GROUP BY status, platform`
-    : Prisma.empty;
-  // One arm per index: the claim index holds the pending builds, the rescue index the active ones.
-  return db.$queryRaw<BuildCount[]>`
+    : sql``;
+  // One arm per index: the claim index holds the pending builds, the rescue index the active ones
+  // (the partial "Build_status_startedAt_idx": ACTIVE_STATUSES stays spelled out, as a parameter
+  // the planner could not match the index's predicate).
+  const { text, values } = compile(sql`
     SELECT status, platform, count FROM (
       SELECT status, platform, count(*)::int AS count FROM "Build" WHERE status = 'PENDING' GROUP BY status, platform
       UNION ALL
       SELECT status, platform, count(*)::int FROM "Build" WHERE status IN ('ASSIGNED', 'BUILDING') GROUP BY status, platform
       ${finished}
-    ) counts ORDER BY status, platform`;
+    ) counts ORDER BY status, platform`);
+  return db.$queryRawUnsafe<BuildCount[]>(text, ...values);
 }
 
 /** p50/p95/p99 of `end - start` in seconds; the column names are fixed, never client input. */

@@ -7,7 +7,7 @@ import type { BuildStatus, Platform } from '../generated/prisma/enums.ts';
 import { conflict, notFound, queueFull } from '../errors.ts';
 import { assertNotified, buildChangeEvents, notifyRows, type BusEvent } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
-import { FINISHED_STATUSES } from './buildRows.ts';
+import { FINISHED_STATUSES, insertTimelineRows } from './buildRows.ts';
 import { countPending, type PendingEstimate } from './pendingEstimate.ts';
 import { assertUsableUpload, consumeUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
 import { normaliseLabels } from './labels.ts';
@@ -112,7 +112,7 @@ export async function submitBuild(
         FROM artifacts a, pending WHERE pending.count < ${settings.maxPendingBuilds}::int
         RETURNING *
       ), event AS (
-        INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason) SELECT id, 'PENDING', ${submitter.actor}, 'submitted' FROM inserted
+        ${insertTimelineRows(sql`inserted`, { from: null, to: 'PENDING', actor: submitter.actor, reason: 'submitted' })}
       ), consumed AS (
         UPDATE "Upload" SET "consumedAt" = now()
         WHERE id IN (SELECT id FROM source UNION ALL SELECT id FROM certs) AND EXISTS (SELECT 1 FROM inserted)
@@ -188,7 +188,7 @@ export async function retryBuild(
         FROM pending WHERE pending.count < ${settings.maxPendingBuilds}::int
         RETURNING *
       ), event AS (
-        INSERT INTO "BuildEvent" ("buildId", "toStatus", actor, reason) SELECT id, 'PENDING', ${submitter.actor}, 'retry' FROM inserted
+        ${insertTimelineRows(sql`inserted`, { from: null, to: 'PENDING', actor: submitter.actor, reason: 'retry' })}
       )
       SELECT inserted.*, pending.count AS pending, ${notifyRows(sql`inserted`, insert.events)} AS notified
       FROM pending LEFT JOIN inserted ON true`);

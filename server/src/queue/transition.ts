@@ -1,7 +1,7 @@
 import { sql, type Sql, type SqlClient } from '../db/sql.ts';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
 import { conflict } from '../errors.ts';
-import { ACTIVE_STATUSES, type LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, insertTimelineRows, type LockedBuild } from './buildRows.ts';
 import { assertNotified, buildChangeEvents, notifyRows } from '../events/publish.ts';
 import { recordTransition } from '../metrics/metrics.ts';
 
@@ -30,8 +30,7 @@ export async function transition(tx: SqlClient, build: LockedBuild, request: Tra
         AND "workerId" IS NOT DISTINCT FROM ${build.workerId}::uuid AND attempt = ${build.attempt}::int
       RETURNING id
     ), event AS (
-      INSERT INTO "BuildEvent" ("buildId", "fromStatus", "toStatus", actor, reason)
-      SELECT id, ${build.status}::"BuildStatus", ${request.to}::"BuildStatus", ${request.actor}, ${request.reason ?? null} FROM changed
+      ${insertTimelineRows(sql`changed`, { from: build.status, to: request.to, actor: request.actor, reason: request.reason ?? null })}
     )
     SELECT (SELECT count(*) FROM changed)::int AS changed, ${notifyRows(sql`changed`, events)} AS notified`);
   assertNotified('transition', result.changed, result.notified);

@@ -8,7 +8,7 @@ import { may } from '../auth/principal.ts';
 import { badInput, conflict, forbidden, notFound, payloadTooLarge } from '../errors.ts';
 import type { DirectTransfers, ObjectStorage, PresignedRequest } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
-import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { assertId, assertSha256, assertText, isId } from './validate.ts';
 
 export interface CreateUploadInput {
@@ -117,7 +117,7 @@ export async function createUpload(
         ), inserted AS (
           -- assertOwnActiveBuild below, as a condition.
           ${insert({ createdById: null, createdByWorkerId: workerId, buildId })}
-          WHERE EXISTS (SELECT 1 FROM build WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING'))
+          WHERE EXISTS (SELECT 1 FROM build WHERE "workerId" = ${workerId}::uuid AND status = ANY(${ACTIVE_STATUSES}::"BuildStatus"[]))
         )
         SELECT * FROM build`);
       if (!build) throw notFound('Build');

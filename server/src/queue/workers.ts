@@ -149,7 +149,7 @@ export async function revokeWorker(pool: SqlPool, actor: string, id: string): Pr
  */
 export async function releaseBuilds(tx: SqlClient, workerId: string, actor: string, reason: string): Promise<number> {
   const held = await tx.query<{ id: string }>(sql`
-    SELECT id FROM "Build" WHERE "workerId" = ${workerId}::uuid AND status IN ('ASSIGNED', 'BUILDING') FOR UPDATE`);
+    SELECT id FROM "Build" WHERE "workerId" = ${workerId}::uuid AND status = ANY(${ACTIVE_STATUSES}::"BuildStatus"[]) FOR UPDATE`);
   for (const { id } of held) {
     const build = await lockBuild(tx, id);
     if (build.workerId === workerId && ACTIVE_STATUSES.includes(build.status)) await requeueOrFail(tx, build, actor, reason);

@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import { createApiKey, revokeApiKey } from '../auth/apiKeys.ts';
 import { builder } from './builder.ts';
 import { ApiKeyRoleEnum } from './scalars.ts';
@@ -30,8 +29,12 @@ builder.queryFields((t) => ({
       'Every API key, newest first: names, roles and dates, never secrets (ADMIN or VIEWER keys; only ADMIN creates or revokes them).',
     authScopes: { adminReader: true },
     args: { includeRevoked: t.arg.boolean({ required: false, description: 'Include revoked keys (default false).' }) },
-    resolve: (query, _root, args) =>
-      database().apiKey.findMany({ ...query, where: args.includeRevoked ? {} : { revokedAt: null }, orderBy: { createdAt: 'desc' } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.services.db.reads.apiKey.findMany({
+        ...query,
+        where: args.includeRevoked ? {} : { revokedAt: null },
+        orderBy: { createdAt: 'desc' },
+      }),
   }),
 }));
 
@@ -44,16 +47,16 @@ builder.mutationFields((t) => ({
       name: t.arg.string({ required: true, description: 'What it is for: one line, at most 200 characters.' }),
       role: t.arg({ type: ApiKeyRoleEnum, required: true, description: 'What it may do.' }),
     },
-    resolve: (_root, args) => createApiKey(database(), args),
+    resolve: (_root, args, ctx) => createApiKey(ctx.services.db.reads, args),
   }),
   revokeApiKey: t.prismaField({
     type: 'ApiKey',
     description: 'Revokes an API key at once (ADMIN). The last active ADMIN key cannot be revoked.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The key id.' }) },
-    resolve: async (query, _root, args) => {
-      await revokeApiKey(sqlPool(), args.id);
-      return database().apiKey.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
+    resolve: async (query, _root, args, ctx) => {
+      await revokeApiKey(ctx.services.db.sql, args.id);
+      return ctx.services.db.reads.apiKey.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
 }));

@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import { readBuild } from '../db/modelRows.ts';
 import { actorOf, type ApiKeyPrincipal, isBuildWorker, type Principal } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -28,7 +27,7 @@ type ArtifactKind = 'source' | 'certs' | 'result';
 async function artifactUrl(ctx: Context, buildId: string, kind: ArtifactKind, key: string): Promise<string> {
   const { signer, config, storage } = ctx.services;
   if (storage.direct && kind !== 'certs')
-    return storage.direct.presignGet(key, await uploadedFilename(database(), key), config.downloadUrlTtlSeconds);
+    return storage.direct.presignGet(key, await uploadedFilename(ctx.services.db.reads, key), config.downloadUrlTtlSeconds);
   return signer.sign('GET', `/artifacts/builds/${buildId}/${kind}`, config.downloadUrlTtlSeconds).url;
 }
 
@@ -73,18 +72,18 @@ export const BuildType = builder.prismaObject('Build', {
     eligibleWorkers: t.int({
       description:
         'Live workers (not OFFLINE, DRAINING or revoked) that register its platform and offer all its required labels, busy or not. 0: no worker could take it now.',
-      resolve: (build) => countEligibleWorkers(sqlPool(), build),
+      resolve: (build, _args, ctx) => countEligibleWorkers(ctx.services.db.sql, build),
     }),
     unofferedLabels: t.stringList({
       description: 'Its required labels that no live worker of its platform offers: why it waits when eligibleWorkers is 0.',
-      resolve: (build) => unofferedLabels(sqlPool(), build),
+      resolve: (build, _args, ctx) => unofferedLabels(ctx.services.db.sql, build),
     }),
     queuePosition: t.int({
       nullable: true,
       description:
         'While PENDING: its place among the pending builds of its platform in claim order (priority, then oldest first), ' +
         'from 1 (next). Required labels are not considered, so a labelled build may be stepped over. Null once claimed or finished.',
-      resolve: (build) => queuePosition(sqlPool(), build),
+      resolve: (build, _args, ctx) => queuePosition(ctx.services.db.sql, build),
     }),
     metadata: t.expose('metadata', { type: 'JSON', description: 'What the submitter said of it: app name, version, profile, git ref…' }),
     sourceSize: t.expose('sourceSize', { type: 'ByteSize', description: 'Size of the source archive.' }),
@@ -144,7 +143,7 @@ export const BuildType = builder.prismaObject('Build', {
     resultFilename: t.string({
       nullable: true,
       description: 'The file name the result was uploaded with; null until completed, or when unknown.',
-      resolve: (build) => (build.resultKey ? uploadedFilename(database(), build.resultKey) : null),
+      resolve: (build, _args, ctx) => (build.resultKey ? uploadedFilename(ctx.services.db.reads, build.resultKey) : null),
     }),
   }),
 });
@@ -204,7 +203,7 @@ builder.queryFields((t) => ({
     description: 'One build by id, or null when there is none.',
     authScopes: { reader: true, worker: true },
     args: { id: t.arg.id({ required: true, description: 'The build id.' }) },
-    resolve: (query, _root, args) => database().build.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
+    resolve: (query, _root, args, ctx) => ctx.services.db.reads.build.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
   builds: t.prismaConnection(
     {
@@ -214,9 +213,9 @@ builder.queryFields((t) => ({
       authScopes: { reader: true },
       args: { filter: t.arg({ type: BuildFilter, required: false, description: 'Which builds.' }) },
       ...LIST_PAGE_SIZES,
-      resolve: (query, _root, args) => {
+      resolve: (query, _root, args, ctx) => {
         assertPagingArgs(args, LIST_PAGE_SIZES);
-        return database().build.findMany({
+        return ctx.services.db.reads.build.findMany({
           ...assertIdCursor(query),
           where: buildWhere(args.filter),
           orderBy: [{ submittedAt: 'desc' }, { id: 'desc' }],
@@ -258,9 +257,9 @@ builder.mutationFields((t) => ({
     description: 'Queues a build. Refused with QUEUE_FULL while the pending queue is at its bound.',
     args: { input: t.arg({ type: SubmitBuildInput, required: true, description: 'The build.' }) },
     resolve: async (_query, _root, { input }, ctx) => {
-      const { writes, storage, config, pending } = ctx.services;
-      await receiveDirectUploads(database(), writes, storage, [input.sourceUploadId]);
-      return submitBuild(writes, config, pending, submitterOf(ctx.principal), input);
+      const { db, storage, config, pending } = ctx.services;
+      await receiveDirectUploads(db.reads, db.groupCommitted, storage, [input.sourceUploadId]);
+      return submitBuild(db.groupCommitted, config, pending, submitterOf(ctx.principal), input);
     },
   }),
   cancelBuild: t.prismaField({
@@ -275,8 +274,8 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      await cancelBuild(sqlPool(), ctx.services.storage, actorOf(ctx.principal), args.id, args.reason);
-      return readBuild(sqlPool(), args.id.toLowerCase());
+      await cancelBuild(ctx.services.db.sql, ctx.services.storage, actorOf(ctx.principal), args.id, args.reason);
+      return readBuild(ctx.services.db.sql, args.id.toLowerCase());
     },
   }),
   retryBuild: t.withAuth({ submitter: true }).prismaField({
@@ -290,7 +289,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_query, _root, args, ctx) =>
-      retryBuild(sqlPool(), ctx.services.config, submitterOf(ctx.principal), args.id, args.certsUploadId),
+      retryBuild(ctx.services.db.sql, ctx.services.config, submitterOf(ctx.principal), args.id, args.certsUploadId),
   }),
 }));
 
@@ -305,7 +304,7 @@ const BuildUpdatedEvent = builder.objectRef<BuildUpdate>('BuildUpdatedEvent').im
       type: 'Build',
       nullable: true,
       description: 'The build as it is when this event is delivered.',
-      resolve: (query, event) => database().build.findUnique({ ...query, where: { id: event.buildId } }),
+      resolve: (query, event, _args, ctx) => ctx.services.db.reads.build.findUnique({ ...query, where: { id: event.buildId } }),
     }),
   }),
 });

@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import { readBuild } from '../db/modelRows.ts';
 import type { JobAvailable } from '../events/jobDispatcher.ts';
 import { assertId } from '../queue/validate.ts';
@@ -20,7 +19,8 @@ const HeartbeatPayload = builder.objectRef<HeartbeatResult>('HeartbeatPayload').
       type: 'Build',
       nullable: true,
       description: 'The build the heartbeat was for.',
-      resolve: (query, payload) => (payload.buildId ? database().build.findUnique({ ...query, where: { id: payload.buildId } }) : null),
+      resolve: (query, payload, _args, ctx) =>
+        payload.buildId ? ctx.services.db.reads.build.findUnique({ ...query, where: { id: payload.buildId } }) : null,
     }),
     cancelRequested: t.exposeBoolean('cancelRequested', { description: 'The build was cancelled: stop it now.' }),
     accessToken: t.exposeString('accessToken', {
@@ -71,7 +71,7 @@ builder.mutationFields((t) => ({
       progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
     },
     resolve: (_root, args, ctx) =>
-      heartbeat(ctx.services.writes, ctx.services.config, ctx.principal, { buildId: args.buildId, progress: args.progress }),
+      heartbeat(ctx.services.db.groupCommitted, ctx.services.config, ctx.principal, { buildId: args.buildId, progress: args.progress }),
   }),
   completeBuild: t.withAuth({ worker: true }).prismaField({
     type: 'Build',
@@ -81,8 +81,8 @@ builder.mutationFields((t) => ({
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
     },
     resolve: async (_query, _root, args, ctx) => {
-      await receiveDirectUploads(database(), ctx.services.writes, ctx.services.storage, [args.resultUploadId]);
-      return completeBuild(ctx.services.writes, ctx.services.storage, ctx.principal.workerId, {
+      await receiveDirectUploads(ctx.services.db.reads, ctx.services.db.groupCommitted, ctx.services.storage, [args.resultUploadId]);
+      return completeBuild(ctx.services.db.groupCommitted, ctx.services.storage, ctx.principal.workerId, {
         buildId: args.buildId.toLowerCase(),
         resultUploadId: args.resultUploadId,
       });
@@ -101,8 +101,8 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_query, _root, args, ctx) => {
       const buildId = args.buildId.toLowerCase();
-      await failBuild(sqlPool(), ctx.services.storage, ctx.principal.workerId, { ...args, buildId });
-      return readBuild(sqlPool(), buildId);
+      await failBuild(ctx.services.db.sql, ctx.services.storage, ctx.principal.workerId, { ...args, buildId });
+      return readBuild(ctx.services.db.sql, buildId);
     },
   }),
   recordBuildTelemetry: t.withAuth({ worker: true }).field({
@@ -113,7 +113,10 @@ builder.mutationFields((t) => ({
       events: t.arg({ type: [BuildTelemetryInput], required: true, description: 'The events, 1 to 5000.' }),
     },
     resolve: (_root, args, ctx) =>
-      recordBuildTelemetry(sqlPool(), ctx.services.config, ctx.principal.workerId, { buildId: args.buildId, events: args.events }),
+      recordBuildTelemetry(ctx.services.db.sql, ctx.services.config, ctx.principal.workerId, {
+        buildId: args.buildId,
+        events: args.events,
+      }),
   }),
 }));
 
@@ -137,8 +140,8 @@ const BuildTelemetryRecordedEvent = builder
       events: t.prismaField({
         type: ['BuildTelemetry'],
         description: 'The events of the batch, in order.',
-        resolve: (query, event) =>
-          database().buildTelemetry.findMany({
+        resolve: (query, event, _args, ctx) =>
+          ctx.services.db.reads.buildTelemetry.findMany({
             ...query,
             where: { buildId: event.buildId, id: { gte: BigInt(event.fromId), lte: BigInt(event.toId) } },
             orderBy: { id: 'asc' },
@@ -156,7 +159,7 @@ builder.subscriptionFields((t) => ({
     args: { platforms: t.arg({ type: [PlatformEnum], required: false, description: 'Only these of its platforms (default: all).' }) },
     subscribe: async (_root, args, ctx) => {
       const { workerId } = ctx.principal;
-      const registered = await database().worker.findUniqueOrThrow({ where: { id: workerId }, select: { platforms: true } });
+      const registered = await ctx.services.db.reads.worker.findUniqueOrThrow({ where: { id: workerId }, select: { platforms: true } });
       const platforms = args.platforms?.length
         ? args.platforms.filter((platform) => registered.platforms.includes(platform))
         : registered.platforms;

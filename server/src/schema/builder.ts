@@ -3,7 +3,6 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { may } from '../auth/principal.ts';
-import { database } from '../db/client.ts';
 import { forbidden, unauthenticated } from '../errors.ts';
 import type PrismaTypes from '../generated/pothos-prisma-types.ts';
 import { getDatamodel } from '../generated/pothos-prisma-types.ts';
@@ -68,7 +67,7 @@ export const builder = new SchemaBuilder<{
       context.principal.kind === 'anonymous' ? unauthenticated() : forbidden('Your credentials do not allow this'),
   },
   prisma: {
-    client: () => database(),
+    client: (ctx) => ctx.services.db.reads,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
     filterConnectionTotalCount: true,

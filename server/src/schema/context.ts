@@ -5,7 +5,7 @@ import type { ObjectStorage } from '../storage/objectStorage.ts';
 import type { UrlSigner } from '../storage/signedUrl.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { ClaimBatcher } from '../queue/claimBatcher.ts';
-import type { GroupCommit } from '../db/groupCommit.ts';
+import type { Db } from '../db/database.ts';
 import type { PendingEstimate } from '../queue/pendingEstimate.ts';
 import type { WebhookServices } from '../webhooks/webhooks.ts';
 
@@ -15,10 +15,10 @@ export interface Services {
   storage: ObjectStorage;
   signer: UrlSigner;
   log: Logger;
+  /** The database: Prisma reads, our SQL, group commit (each member's contract is in db/database.ts). */
+  db: Db;
   bus: EventBus;
   claims: ClaimBatcher;
-  /** The hot paths' single-statement changes, group-committed. */
-  writes: GroupCommit;
   /** How full the pending queue is, for submits' bound check. */
   pending: PendingEstimate;
   /** Webhook secrets' sealer and the address policy their URLs are checked against. */

@@ -1,5 +1,4 @@
 import { isBuildWorker } from '../auth/principal.ts';
-import { database } from '../db/client.ts';
 import { badInput, forbidden, notFound } from '../errors.ts';
 import { appendBuildLogs, logAttempt, MAX_LINES_PER_BATCH, readBuildLogs, type AppendResult, type LogPageRequest } from '../queue/logs.ts';
 import { logSearchText, MAX_LOG_SEARCH_LENGTH, searchBuildLogs } from '../queue/logSearch.ts';
@@ -95,7 +94,7 @@ builder.queryFields((t) => ({
         const buildId = assertId(args.buildId, 'buildId');
         const page = logPageRequest(args);
         const attempt = await readableAttempt(ctx, buildId, args.attempt);
-        return logConnection(await readBuildLogs(database(), buildId, attempt, page));
+        return logConnection(await readBuildLogs(ctx.services.db.reads, buildId, attempt, page));
       },
     },
     { description: 'A page of log lines.' },
@@ -126,7 +125,7 @@ builder.queryFields((t) => ({
         const page = logPageRequest(args);
         const text = logSearchText(args.query);
         const attempt = await readableAttempt(ctx, buildId, args.attempt);
-        const found = await searchBuildLogs(database(), buildId, attempt, text, page);
+        const found = await searchBuildLogs(ctx.services.db.reads, buildId, attempt, text, page);
         return { ...logConnection(found), totalCount: found.totalCount };
       },
     },
@@ -149,7 +148,7 @@ builder.queryFields((t) => ({
  * build's, a worker its own build's. Throws NOT_FOUND, FORBIDDEN, BAD_USER_INPUT (no such attempt).
  */
 async function readableAttempt(ctx: Context, buildId: string, requested: number | null | undefined): Promise<number> {
-  const build = await database().build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
+  const build = await ctx.services.db.reads.build.findUnique({ where: { id: buildId }, select: { workerId: true, attempt: true } });
   if (!build) throw notFound('Build');
   // The fields are open to readers and workers: of workers, only the build's own.
   if (ctx.principal.kind === 'worker' && !isBuildWorker(ctx.principal, build)) throw forbidden('This build is not assigned to this worker');
@@ -190,7 +189,7 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) =>
       // Group-committed: a batch raises buildLogAppended, and notifying commits run one at a time.
-      appendBuildLogs(ctx.services.writes, ctx.services.config, ctx.principal.workerId, {
+      appendBuildLogs(ctx.services.db.groupCommitted, ctx.services.config, ctx.principal.workerId, {
         buildId: args.buildId,
         firstSeq: args.firstSeq,
         lines: args.lines,
@@ -209,8 +208,8 @@ const BuildLogAppendedEvent = builder.objectRef<LogAppended>('BuildLogAppendedEv
     lines: t.prismaField({
       type: ['BuildLog'],
       description: 'The lines of the batch, in seq order.',
-      resolve: (query, event) =>
-        database().buildLog.findMany({
+      resolve: (query, event, _args, ctx) =>
+        ctx.services.db.reads.buildLog.findMany({
           ...query,
           where: { buildId: event.buildId, attempt: event.attempt, seq: { gte: event.fromSeq, lte: event.toSeq } },
           orderBy: { seq: 'asc' },

@@ -1,4 +1,3 @@
-import { database } from '../db/client.ts';
 import type { AuthenticatedPrincipal } from '../auth/principal.ts';
 import { builder } from './builder.ts';
 import { ApiKeyRoleEnum } from './scalars.ts';
@@ -27,20 +26,22 @@ const Me = builder.objectRef<AuthenticatedPrincipal>('Me').implement({
     }),
     name: t.string({
       description: "The API key's or the worker's name.",
-      resolve: async (me) =>
-        me.kind === 'apiKey' ? me.name : (await database().worker.findUniqueOrThrow({ where: { id: me.workerId } })).name,
+      resolve: async (me, _args, ctx) =>
+        me.kind === 'apiKey' ? me.name : (await ctx.services.db.reads.worker.findUniqueOrThrow({ where: { id: me.workerId } })).name,
     }),
     apiKey: t.prismaField({
       type: 'ApiKey',
       nullable: true,
       description: 'The API key, when the caller used one.',
-      resolve: (query, me) => (me.kind === 'apiKey' ? database().apiKey.findUnique({ ...query, where: { id: me.apiKeyId } }) : null),
+      resolve: (query, me, _args, ctx) =>
+        me.kind === 'apiKey' ? ctx.services.db.reads.apiKey.findUnique({ ...query, where: { id: me.apiKeyId } }) : null,
     }),
     worker: t.prismaField({
       type: 'Worker',
       nullable: true,
       description: 'The worker, when the caller is one.',
-      resolve: (query, me) => (me.kind === 'worker' ? database().worker.findUnique({ ...query, where: { id: me.workerId } }) : null),
+      resolve: (query, me, _args, ctx) =>
+        me.kind === 'worker' ? ctx.services.db.reads.worker.findUnique({ ...query, where: { id: me.workerId } }) : null,
     }),
   }),
 });

@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import { buildHistory, HISTORY_LIMITS, type HistoryBucket } from '../queue/history.ts';
 import { queueStats, type Percentiles, type QueueStats } from '../queue/stats.ts';
 import { trackSubscription } from '../metrics/metrics.ts';
@@ -105,13 +104,13 @@ builder.queryFields((t) => ({
         description: 'How wide a bucket is, in minutes (default 5; null: the default).',
       }),
     },
-    resolve: (_root, args) => buildHistory(sqlPool(), args.hours ?? 6, args.bucketMinutes ?? 5),
+    resolve: (_root, args, ctx) => buildHistory(ctx.services.db.sql, args.hours ?? 6, args.bucketMinutes ?? 5),
   }),
   queueStats: t.field({
     type: QueueStatsType,
     description: 'Counts by status and platform, workers by status, and wait and duration percentiles.',
     authScopes: { reader: true },
-    resolve: () => queueStats(database()),
+    resolve: (_root, _args, ctx) => queueStats(ctx.services.db.reads),
   }),
 }));
 

@@ -1,4 +1,3 @@
-import { database } from '../db/client.ts';
 import { completeUpload, createUploadParts, type UploadPartTicket, type UploadReceipt } from '../queue/uploadCompletion.ts';
 import { createUpload, type UploadTicket } from '../queue/uploads.ts';
 import type { PresignedRequest } from '../storage/objectStorage.ts';
@@ -101,7 +100,7 @@ builder.mutationFields((t) => ({
       'PAYLOAD_TOO_LARGE past the size limit of the kind.',
     authScopes: { submitter: true, worker: true },
     args: { input: t.arg({ type: CreateUploadInput, required: true, description: 'The upload.' }) },
-    resolve: (_root, { input }, ctx) => createUpload(ctx.services.writes, ctx.services, ctx.principal, input),
+    resolve: (_root, { input }, ctx) => createUpload(ctx.services.db.groupCommitted, ctx.services, ctx.principal, input),
   }),
   createUploadParts: t.field({
     type: [UploadPartTicketRef],
@@ -113,7 +112,7 @@ builder.mutationFields((t) => ({
       parts: t.arg({ type: [UploadPartInput], required: true, description: 'The parts to sign.' }),
     },
     resolve: (_root, args, ctx) =>
-      createUploadParts(database(), ctx.services.storage, ctx.services.config, ctx.principal, {
+      createUploadParts(ctx.services.db.reads, ctx.services.storage, ctx.services.config, ctx.principal, {
         uploadId: args.uploadId,
         parts: args.parts,
       }),
@@ -129,7 +128,7 @@ builder.mutationFields((t) => ({
       parts: t.arg({ type: [UploadedPartInput], required: false, description: 'For a multipart upload: every part, with its ETag.' }),
     },
     resolve: (_root, args, ctx) =>
-      completeUpload(database(), ctx.services.writes, ctx.services.storage, ctx.principal, {
+      completeUpload(ctx.services.db.reads, ctx.services.db.groupCommitted, ctx.services.storage, ctx.principal, {
         uploadId: args.uploadId,
         parts: args.parts,
       }),

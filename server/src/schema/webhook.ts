@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import type { Webhook } from '../generated/prisma/client.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
 import { webhookBody } from '../webhooks/body.ts';
@@ -66,9 +65,9 @@ export const WebhookType = builder.prismaObject('Webhook', {
         description: `Its deliveries, newest first; pages of up to ${LIST_PAGE_SIZES.maxSize} (default ${LIST_PAGE_SIZES.defaultSize}).`,
         args: { status: t.arg({ type: [WebhookDeliveryStatusEnum], required: false, description: 'Only these statuses.' }) },
         ...LIST_PAGE_SIZES,
-        resolve: (query, webhook, args) => {
+        resolve: (query, webhook, args, ctx) => {
           assertPagingArgs(args, LIST_PAGE_SIZES);
-          return database().webhookDelivery.findMany({
+          return ctx.services.db.reads.webhookDelivery.findMany({
             ...assertIdCursor(query),
             where: { webhookId: webhook.id, ...(args.status?.length ? { status: { in: [...new Set(args.status)] } } : {}) },
             orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
@@ -135,7 +134,8 @@ builder.queryFields((t) => ({
     type: ['Webhook'],
     description: 'Every webhook, newest first (ADMIN).',
     authScopes: { admin: true },
-    resolve: (query) => database().webhook.findMany({ ...query, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.services.db.reads.webhook.findMany({ ...query, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
   }),
   webhook: t.prismaField({
     type: 'Webhook',
@@ -143,7 +143,7 @@ builder.queryFields((t) => ({
     description: 'One webhook by id, or null when there is none (ADMIN).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
-    resolve: (query, _root, args) => database().webhook.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
+    resolve: (query, _root, args, ctx) => ctx.services.db.reads.webhook.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
 }));
 
@@ -152,7 +152,7 @@ builder.mutationFields((t) => ({
     type: CreateWebhookPayload,
     description: 'Registers a webhook (ADMIN); its signing secret is in this answer only.',
     args: { input: t.arg({ type: CreateWebhookInput, required: true, description: 'The webhook.' }) },
-    resolve: (_root, { input }, ctx) => createWebhook(database(), ctx.services.webhooks, input, ctx.principal.apiKeyId),
+    resolve: (_root, { input }, ctx) => createWebhook(ctx.services.db.reads, ctx.services.webhooks, input, ctx.principal.apiKeyId),
   }),
   updateWebhook: t.prismaField({
     type: 'Webhook',
@@ -163,8 +163,8 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateWebhookInput, required: true, description: 'What to change.' }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const { id } = await updateWebhook(database(), ctx.services.webhooks.policy, args.id, args.input);
-      return database().webhook.findUniqueOrThrow({ ...query, where: { id } });
+      const { id } = await updateWebhook(ctx.services.db.reads, ctx.services.webhooks.policy, args.id, args.input);
+      return ctx.services.db.reads.webhook.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
   deleteWebhook: t.field({
@@ -172,8 +172,8 @@ builder.mutationFields((t) => ({
     description: 'Deletes a webhook and its deliveries (ADMIN). Nothing more is sent to it.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
-    resolve: async (_root, args) => {
-      await deleteWebhook(database(), args.id);
+    resolve: async (_root, args, ctx) => {
+      await deleteWebhook(ctx.services.db.reads, args.id);
       return { id: args.id.toLowerCase() };
     },
   }),
@@ -182,7 +182,7 @@ builder.mutationFields((t) => ({
     description: 'Gives a webhook a new signing secret, in this answer only; the old one stops signing at once (ADMIN).',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The webhook id.' }) },
-    resolve: (_root, args, ctx) => rotateWebhookSecret(database(), ctx.services.webhooks.sealer, args.id),
+    resolve: (_root, args, ctx) => rotateWebhookSecret(ctx.services.db.reads, ctx.services.webhooks.sealer, args.id),
   }),
   redeliverWebhookDelivery: t.prismaField({
     type: 'WebhookDelivery',
@@ -190,9 +190,9 @@ builder.mutationFields((t) => ({
       'Sends a delivery again, now, under the same delivery id (ADMIN): a DELIVERED or FAILED one goes back to PENDING, a PENDING one is brought forward. CONFLICT while its webhook is disabled.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The delivery id.' }) },
-    resolve: async (query, _root, args) => {
-      await redeliverWebhookDelivery(sqlPool(), args.id);
-      return database().webhookDelivery.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
+    resolve: async (query, _root, args, ctx) => {
+      await redeliverWebhookDelivery(ctx.services.db.sql, args.id);
+      return ctx.services.db.reads.webhookDelivery.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
 }));

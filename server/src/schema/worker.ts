@@ -1,4 +1,3 @@
-import { database, sqlPool } from '../db/client.ts';
 import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -101,7 +100,7 @@ builder.queryFields((t) => ({
     description: 'One worker by id, or null when there is none.',
     authScopes: { reader: true, worker: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
-    resolve: (query, _root, args) => database().worker.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
+    resolve: (query, _root, args, ctx) => ctx.services.db.reads.worker.findUnique({ ...query, where: { id: assertId(args.id, 'id') } }),
   }),
   workers: t.prismaConnection(
     {
@@ -111,9 +110,9 @@ builder.queryFields((t) => ({
       authScopes: { reader: true },
       args: { filter: t.arg({ type: WorkerFilter, required: false, description: 'Which workers.' }) },
       ...LIST_PAGE_SIZES,
-      resolve: (query, _root, args) => {
+      resolve: (query, _root, args, ctx) => {
         assertPagingArgs(args, LIST_PAGE_SIZES);
-        return database().worker.findMany({
+        return ctx.services.db.reads.worker.findMany({
           ...assertIdCursor(query),
           where: workerWhere(args.filter),
           orderBy: [{ name: 'asc' }, { id: 'asc' }],
@@ -150,7 +149,8 @@ const RegisterWorkerPayload = builder.objectRef<Awaited<ReturnType<typeof regist
     worker: t.prismaField({
       type: 'Worker',
       description: 'The worker.',
-      resolve: (query, payload) => database().worker.findUniqueOrThrow({ ...query, where: { id: payload.workerId } }),
+      resolve: (query, payload, _args, ctx) =>
+        ctx.services.db.reads.worker.findUniqueOrThrow({ ...query, where: { id: payload.workerId } }),
     }),
     accessToken: t.exposeString('accessToken', { description: "The worker's bearer token for every later call; keep it secret." }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When it expires; heartbeats hand out a new one before then.' }),
@@ -179,12 +179,12 @@ builder.mutationFields((t) => ({
     type: RegisterWorkerPayload,
     description: 'Registers a worker (WORKER or ADMIN key) and returns its access token.',
     args: { input: t.arg({ type: RegisterWorkerInput, required: true, description: 'The worker.' }) },
-    resolve: (_root, { input }, ctx) => registerWorker(sqlPool(), ctx.services.config, ctx.principal.apiKeyId, input),
+    resolve: (_root, { input }, ctx) => registerWorker(ctx.services.db.sql, ctx.services.config, ctx.principal.apiKeyId, input),
   }),
   unregisterWorker: t.withAuth({ worker: true }).boolean({
     description: 'Graceful shutdown of the calling worker: its builds go back to the queue and its token stops working.',
     resolve: async (_root, _args, ctx) => {
-      await unregisterWorker(sqlPool(), ctx.principal.workerId);
+      await unregisterWorker(ctx.services.db.sql, ctx.principal.workerId);
       return true;
     },
   }),
@@ -193,9 +193,9 @@ builder.mutationFields((t) => ({
     description: 'The worker finishes what it runs and takes nothing new.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
-    resolve: async (query, _root, args) => {
-      await drainWorker(sqlPool(), args.id);
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
+    resolve: async (query, _root, args, ctx) => {
+      await drainWorker(ctx.services.db.sql, args.id);
+      return ctx.services.db.reads.worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
   resumeWorker: t.prismaField({
@@ -205,9 +205,9 @@ builder.mutationFields((t) => ({
       'A worker that is not draining is returned unchanged; CONFLICT for a revoked one.',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
-    resolve: async (query, _root, args) => {
-      await resumeWorker(sqlPool(), args.id);
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
+    resolve: async (query, _root, args, ctx) => {
+      await resumeWorker(ctx.services.db.sql, args.id);
+      return ctx.services.db.reads.worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
   revokeWorker: t.prismaField({
@@ -216,8 +216,8 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true, description: 'The worker id.' }) },
     resolve: async (query, _root, args, ctx) => {
-      await revokeWorker(sqlPool(), actorOf(ctx.principal), args.id);
-      return database().worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
+      await revokeWorker(ctx.services.db.sql, actorOf(ctx.principal), args.id);
+      return ctx.services.db.reads.worker.findUniqueOrThrow({ ...query, where: { id: args.id.toLowerCase() } });
     },
   }),
   reportDiagnostics: t.withAuth({ worker: true }).prismaField({
@@ -225,8 +225,8 @@ builder.mutationFields((t) => ({
     description: 'The calling worker reports its health; the latest report shows on the worker.',
     args: { input: t.arg({ type: ReportDiagnosticsInput, required: true, description: 'The report.' }) },
     resolve: async (query, _root, { input }, ctx) => {
-      const report = await reportDiagnostics(sqlPool(), ctx.principal.workerId, input);
-      return database().diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
+      const report = await reportDiagnostics(ctx.services.db.sql, ctx.principal.workerId, input);
+      return ctx.services.db.reads.diagnosticReport.findUniqueOrThrow({ ...query, where: { id: report.id } });
     },
   }),
 }));
@@ -258,7 +258,7 @@ const WorkerUpdatedEvent = builder.objectRef<{ workerId: string }>('WorkerUpdate
       type: 'Worker',
       nullable: true,
       description: 'The worker as it is when this event is delivered.',
-      resolve: (query, event) => database().worker.findUnique({ ...query, where: { id: event.workerId } }),
+      resolve: (query, event, _args, ctx) => ctx.services.db.reads.worker.findUnique({ ...query, where: { id: event.workerId } }),
     }),
   }),
 });
