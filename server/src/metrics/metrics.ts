@@ -1,6 +1,7 @@
 import { Repeater } from '@repeaterjs/repeater';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BuildStatus } from '../generated/prisma/enums.ts';
+import { FINISHED_STATUSES } from '../queue/buildRows.ts';
 
 /**
  * The process's Prometheus metrics. One server process is one app, so one registry per process;
@@ -76,8 +77,7 @@ export const groupCommitFallbacks = new Counter({
 
 export function recordTransition(from: BuildStatus | null, to: BuildStatus, startedAt?: Date | null): void {
   transitions.inc({ from: from ?? 'NONE', to });
-  if (startedAt && (to === 'COMPLETED' || to === 'FAILED' || to === 'CANCELLED'))
-    buildDuration.observe({ status: to }, (Date.now() - startedAt.getTime()) / 1000);
+  if (startedAt && FINISHED_STATUSES.includes(to)) buildDuration.observe({ status: to }, (Date.now() - startedAt.getTime()) / 1000);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Database } from '../db/client.ts';
 import { compile, sql } from '../db/sql.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { BuildStatus, Platform, WorkerStatus } from '../generated/prisma/enums.ts';
+import { FINISHED_STATUSES } from './buildRows.ts';
 
 export interface Percentiles {
   p50: number | null;
@@ -37,7 +38,7 @@ export async function queueStats(db: Database): Promise<QueueStats> {
       SELECT status, count(*)::int AS count FROM "Worker" WHERE "revokedAt" IS NULL GROUP BY status ORDER BY status`,
     db.$queryRaw<BuildCount[]>`
       SELECT status, platform, count(*)::int AS count FROM "Build"
-      WHERE "finishedAt" >= date_trunc('day', now()) AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+      WHERE "finishedAt" >= date_trunc('day', now()) AND status = ANY(${FINISHED_STATUSES}::"BuildStatus"[])
       GROUP BY status, platform ORDER BY status, platform`,
     // Materialised, so the pending builds are read through the claim index (migration 0007): as a
     // min() the planner may walk "submittedAt"'s index from the oldest build ever, and pending ones
@@ -72,7 +73,7 @@ export function countBuilds(db: Database, options: { finishedWithin?: string } =
   const finished = options.finishedWithin
     ? sql`UNION ALL
       SELECT status, platform, count(*)::int FROM "Build"
-      WHERE "finishedAt" >= now() - ${options.finishedWithin}::interval AND status IN ('COMPLETED', 'FAILED', 'CANCELLED')
+      WHERE "finishedAt" >= now() - ${options.finishedWithin}::interval AND status = ANY(${FINISHED_STATUSES}::"BuildStatus"[])
       GROUP BY status, platform`
     : sql``;
   // One arm per index: the claim index holds the pending builds, the rescue index the active ones

@@ -1,6 +1,7 @@
 import { badInput, forbidden } from '../errors.ts';
 import { actorOf } from '../auth/principal.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { ACTIVE_STATUSES } from '../queue/buildRows.ts';
 import { reportDiagnostics, REPORTS_KEPT_PER_WORKER } from '../queue/diagnostics.ts';
 import { assertId, assertIdCursor } from '../queue/validate.ts';
 import { agentVersion, drainWorker, registerWorker, resumeWorker, revokeWorker, unregisterWorker } from '../queue/workers.ts';
@@ -65,7 +66,7 @@ export const WorkerType = builder.prismaObject('Worker', {
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When an admin revoked it.' }),
     currentBuilds: t.relation('builds', {
       description: 'The builds it is running now.',
-      query: { where: { status: { in: ['ASSIGNED', 'BUILDING'] } }, orderBy: { assignedAt: 'asc' } },
+      query: { where: { status: { in: ACTIVE_STATUSES } }, orderBy: { assignedAt: 'asc' } },
     }),
     diagnostics: t.relation('diagnostics', {
       description: `Its latest health reports, newest first (the last ${REPORTS_KEPT_PER_WORKER} are kept).`,
