@@ -3219,7 +3219,7 @@ export type $BuildPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     idempotencyKey: string | null
     /**
      * The latest attempt's log: lines, bytes, and whether it reached its bound (started afresh by a
-     * trigger when a claim starts an attempt, migration 0010).
+     * trigger when a claim starts an attempt, prisma/functions/Build_startAttemptLog.sql).
      */
     logLineCount: number
     logByteCount: bigint

@@ -1329,7 +1329,7 @@ export type $WorkerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     buildsCompleted: number
     buildsFailed: number
     /**
-     * ASSIGNED and BUILDING builds it holds, kept by a trigger on Build (migration 0003).
+     * ASSIGNED and BUILDING builds it holds, kept by a trigger on Build (prisma/functions/Build_countActiveBuilds.sql).
      */
     activeBuilds: number
     registeredAt: Date
