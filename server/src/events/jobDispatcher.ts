@@ -127,8 +127,8 @@ export class JobDispatcher {
    * For each job in turn, the idle waiter woken longest ago whose worker offers all the job's
    * required labels (each worker at most once); `deferred` tells that such a waiter was left out
    * only because it was woken a moment ago. Idle: a free slot as "Worker_hasFreeSlot" says (the
-   * claim's own test), so a worker running fewer builds than it may counts too. Labels are read from the worker row,
-   * so a re-registration's labels count at once.
+   * claim's own test), so a worker running fewer builds than it may counts too. Labels are read
+   * from the worker row, so a re-registration's labels count at once.
    */
   async #idleWaiters(
     platform: Platform,
