@@ -291,8 +291,9 @@ it(
         if (round > 1) await new Promise((resolve) => setTimeout(resolve, 1000));
         const lost = await loseConnectionsMidStatement(scenario.database.url, buildIds);
         expect(lost.terminated, `backends terminated in round ${round}`).toBeGreaterThan(0);
+        // The first loss came mid-run; the builds (~6 s) may end before a slow machine's third.
+        if (round === 1) await expectStillPrinting(buildIds);
       }
-      await expectStillPrinting(buildIds);
       // The statements cut mid-way were answered UNAVAILABLE to the agents, which sent them again.
       expect(scenario.server.logs().some((line) => line.includes('"database unavailable"'))).toBe(true);
       await expectCompletedWithExactLogs(scenario, buildIds, LONG_BUILD_LINES);
