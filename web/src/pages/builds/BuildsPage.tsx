@@ -1,7 +1,7 @@
 import { Box, Button, Group, Paper, Text } from '@mantine/core';
 import type { RowSelectionState } from '@tanstack/react-table';
 import { getRouteApi } from '@tanstack/react-router';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { EmptyState } from '../../components/EmptyState.tsx';
 import { ErrorState } from '../../components/ErrorState.tsx';
@@ -77,8 +77,7 @@ export function BuildsPage() {
   });
   // The newest page for this filter: the page itself when on it, else a second query that tells
   // the reader on an older page that new builds arrived.
-  const [newest] = useQuery({ query: BuildsPageQuery, variables: { filter, first: PAGE_SIZE }, pause: onNewestPage });
-  useSubscription({ query: BuildsPageLive });
+  const [newest, reexecuteNewest] = useQuery({ query: BuildsPageQuery, variables: { filter, first: PAGE_SIZE }, pause: onNewestPage });
 
   const [selection, setSelection] = useState<RowSelectionState>({});
   const scrolled = useScrolledDown();
@@ -89,6 +88,15 @@ export function BuildsPage() {
     JSON.stringify(newestResult.operation?.variables?.filter ?? null) === viewKey
       ? newestResult.data?.builds.edges.map((edge) => edge.node.id)
       : undefined;
+  const refetchNewest = useCoalesced(() => (onNewestPage ? reexecute : reexecuteNewest)({ requestPolicy: 'network-only' }));
+  // A new build (submitted or retried: it enters PENDING) that the newest page lacks makes that
+  // page fetch from the network. The cache's own refetch (cache.ts) is dropped while one for the
+  // same page is in flight, and that one may have been answered before the build existed.
+  useSubscription({ query: BuildsPageLive }, (_previous, event) => {
+    const { buildId, status } = event.buildUpdated;
+    if (status === 'PENDING' && newestIds && !newestIds.includes(buildId)) refetchNewest();
+    return event;
+  });
   const { shown, unseen, acknowledge } = useNewBuilds(viewKey, newestIds, onNewestPage && !scrolled && selectedCount === 0);
 
   const edges = page.data?.builds.edges ?? [];
@@ -197,4 +205,18 @@ export function BuildsPage() {
       )}
     </>
   );
+}
+
+/** `action`, run once at the end of the current burst of calls (within `delayMs` of the first). */
+function useCoalesced(action: () => void, delayMs = 50): () => void {
+  const latest = useRef(action);
+  latest.current = action;
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  return () => {
+    timer.current ??= setTimeout(() => {
+      timer.current = undefined;
+      latest.current();
+    }, delayMs);
+  };
 }
