@@ -132,6 +132,23 @@ export interface Submission {
   server: number;
 }
 
+/**
+ * Uploads a new source and submits a build with it, as a user's CLI does (createUpload, PUT,
+ * submitBuild), for `count` builds, `concurrency` at a time; build i goes to handle i mod n.
+ */
+export async function uploadAndSubmitAll(handles: ServerHandle[], count: number, concurrency: number): Promise<Submission[]> {
+  return mapConcurrent(
+    Array.from({ length: count }, (_, index) => index),
+    concurrency,
+    async (index) => {
+      const server = index % handles.length;
+      const handle = handles[server]!;
+      const sourceUploadId = await uploadBytes(handle.submitter, 'SOURCE', newSource());
+      return submitOne(handle, sourceUploadId, server);
+    },
+  );
+}
+
 /** Submits one build per source id, `concurrency` at a time; build i goes to handle i mod n. */
 export async function submitAll(
   handles: ServerHandle[],

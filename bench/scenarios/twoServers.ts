@@ -3,7 +3,7 @@
 // workers split across both, submits alternate. Lifecycle with 50 workers, then dispatch latency.
 import { Recorder } from '../lib/agent.ts';
 import { type BenchContext, prepareServer, type ScenarioResult, startFleet, stopFleet } from '../lib/fleet.ts';
-import { type DispatchFigures, type LifecycleFigures, measureDispatch, measureLifecycle } from '../lib/measure.ts';
+import { type DispatchFigures, type LifecycleFigures, measureDispatch, measureLifecycle, LIFECYCLE_SUBMITTERS } from '../lib/measure.ts';
 import { dispatchRow, dispatchTargets } from './dispatch.ts';
 import { lifecycleRow } from './lifecycle.ts';
 
@@ -28,7 +28,7 @@ export async function twoServersScenario(ctx: BenchContext): Promise<ScenarioRes
     const agents = await startFleet(handles, WORKERS, recorder);
     try {
       lifecycle = await measureLifecycle(ctx, handles, agents, recorder, ctx.quick ? 250 : 1500, {
-        submitConcurrency: 16,
+        submitConcurrency: LIFECYCLE_SUBMITTERS,
         timeoutMs: 180_000,
       });
       ctx.log(`twoServers: dispatch latency, the same ${WORKERS} workers idle, submits alternate`);

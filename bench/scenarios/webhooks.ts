@@ -19,7 +19,7 @@ import {
   stopFleet,
   submitOne,
 } from '../lib/fleet.ts';
-import { measureLifecycle } from '../lib/measure.ts';
+import { measureLifecycle, LIFECYCLE_SUBMITTERS } from '../lib/measure.ts';
 import { round, sleep, summarize, waitFor } from '../lib/stats.ts';
 import { lifecycleRow } from './lifecycle.ts';
 
@@ -47,7 +47,7 @@ export async function webhooksScenario(ctx: BenchContext): Promise<ScenarioResul
     let figures;
     try {
       figures = await measureLifecycle(ctx, [handle], agents, recorder, sizes.lifecycleBuilds, {
-        submitConcurrency: 16,
+        submitConcurrency: LIFECYCLE_SUBMITTERS,
         timeoutMs: 180_000,
       });
     } finally {
