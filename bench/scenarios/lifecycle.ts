@@ -10,7 +10,7 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResu
   const handle = await prepareServer(server);
   // The target's run (50 workers) is repeated and its median kept: identical runs on this shared
   // 2-core machine differ by ±15 %. It is preceded by a run that is not counted (the first of
-  // three was always the slowest, by 15-20 %: a server that has run for a while is what users have).
+  // three was always the slowest, by 15–20 %: a server that has run for a while is what users have).
   const runs: { workers: number; builds: number; repeat: number; warmUp?: boolean }[] = ctx.quick
     ? [
         { workers: 1, builds: 30, repeat: 1 },
@@ -33,11 +33,11 @@ export async function lifecycleScenario(ctx: BenchContext): Promise<ScenarioResu
         const recorder = new Recorder();
         const agents = await startFleet([handle], run.workers, recorder);
         try {
-          const figures = await measureLifecycle(ctx, [handle], agents, recorder, run.builds, {
+          const measured = await measureLifecycle(ctx, [handle], agents, recorder, run.builds, {
             submitConcurrency: Math.min(LIFECYCLE_SUBMITTERS, Math.max(2, run.workers)),
             timeoutMs: 180_000,
           });
-          if (attempt > 0) repeats.push(figures);
+          if (attempt > 0) repeats.push(measured);
         } finally {
           await stopFleet(agents);
         }
