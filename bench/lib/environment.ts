@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   adminQuery,
   createDatabase,
+  freePort,
   makeTempDir,
   openRunPostgres,
   type RunPostgres,
@@ -75,16 +76,20 @@ export class BenchEnvironment {
   }
 
   /**
-   * Starts a server process on `database`. When profiling, it also runs with the inspector open and
+   * Starts a server process on `database`, as users deploy it: NODE_ENV=production (graphql-js, for
+   * one, checks each `instanceof` the slow way otherwise), which wants the public URL, so the port
+   * is chosen here. When profiling, it also runs with the inspector open and
    * the bench records a CPU profile of it from now until it is stopped (`--cpu-prof` is not
    * allowed in NODE_OPTIONS, and startServer() takes no node flags).
    */
   async startServer(database: BenchDatabase, env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
     const inspect = this.settings.profileDir && !env.NODE_OPTIONS?.includes('--inspect') ? '--inspect=127.0.0.1:0' : '';
     const nodeOptions = [env.NODE_OPTIONS ?? '', inspect].filter(Boolean).join(' ');
+    const port = await freePort();
+    const production = { NODE_ENV: 'production', PORT: String(port), FREE_AGENT_PUBLIC_URL: `http://127.0.0.1:${port}` };
     const server = await startServer({
       databaseUrl: database.url,
-      env: { ...this.settings.env, ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+      env: { ...production, ...this.settings.env, ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
       dataDir,
     });
     this.#servers.add(server);
