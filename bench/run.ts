@@ -11,6 +11,8 @@
 // --profile (or BENCH_PROFILE=1) CPU-profiles every server through its inspector, writes the
 // profiles to bench/results/profiles/ and prints their top self-time functions (figures are then
 // not comparable to an unprofiled run).
+// BENCH_SERVER_NODE_OPTIONS is every server's NODE_OPTIONS, e.g. `--perf-basic-prof` for `perf`
+// (the bench's own NODE_OPTIONS are not passed on).
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,6 +93,7 @@ function serverEnvironment(): Record<string, string> {
     FREE_AGENT_SIGNING_SECRET: secret(48),
     FREE_AGENT_ENCRYPTION_KEY: secret(48),
     FREE_AGENT_ADMIN_KEY: `fak_${secret(43)}`,
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
   };
 }
 

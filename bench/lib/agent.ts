@@ -2,9 +2,9 @@
 // claims once per wake-up, claims again right after finishing a build, and also claims on a slow
 // timer with jitter so a missed wake-up never strands a build. A build is run as a real worker's
 // protocol with no real work: heartbeat (starts it), one log batch, a RESULT upload, complete.
-// Every operation goes over the agent's one socket (only the upload's bytes are an HTTP PUT),
-// as the reference agent sends them: an operation there costs the server a fraction of an HTTP
-// request.
+// Its operations go over its one socket by default (only the upload's bytes are an HTTP PUT): the
+// server serves them there as over HTTP, for about half the CPU. The bundled agent sends them as
+// HTTP requests (docs/architecture.md, "The agent"); `operations: 'http'` does the same.
 import {
   appendBuildLogs,
   type Caller,
@@ -12,6 +12,7 @@ import {
   completeBuild,
   type Endpoint,
   heartbeat,
+  overHttp,
   type Platform,
   RESULT_BYTES,
   registerWorker,
@@ -68,7 +69,11 @@ export interface AgentOptions {
   pollMs?: [number, number];
   /** Lines in the build's one log batch. */
   logLines?: number;
+  /** Where its operations go: its socket (the default) or HTTP requests with its token. */
+  operations?: OperationTransport;
 }
+
+export type OperationTransport = 'socket' | 'http';
 
 const LOG_LINES = 10;
 
@@ -100,8 +105,9 @@ export class BenchAgent {
     return agent;
   }
 
-  /** Operations on the agent's socket (open once connect() resolved). */
+  /** Operations on the agent's socket (open once connect() resolved), or over HTTP with its current token. */
   get #operations(): Caller {
+    if (this.options.operations === 'http') return overHttp(this.options.endpoint, this.#token);
     if (!this.#socket) throw new Error(`worker ${this.index} has no socket`);
     return this.#socket.request;
   }
@@ -229,7 +235,8 @@ export class BenchAgent {
       recorder.steps[step].push(performance.now() - startedAt);
       return result;
     };
-    const call = this.#operations;
+    // Read per operation: a heartbeat may hand the worker a new token.
+    const call: Caller = (query, variables) => this.#operations(query, variables);
     const beat = await timed('heartbeat', () => heartbeat(call, buildId, 10));
     if (beat.accessToken) this.#token = beat.accessToken;
     await timed('appendBuildLogs', () => appendBuildLogs(call, buildId, 1, sampleLogLines(this.options.logLines ?? LOG_LINES)));

@@ -1,10 +1,10 @@
 // What the scenarios share: a server with its keys, a fleet of agents, pre-uploaded sources,
 // submitters, CPU meters and the shape of a scenario's result.
 import type { TestServer } from '../../test/helpers/server.ts';
-import { BenchAgent, type Recorder } from './agent.ts';
+import { BenchAgent, type OperationTransport, type Recorder } from './agent.ts';
 import { type Caller, createApiKey, type Endpoint, newSource, overHttp, type Platform, submitBuild, uploadBytes } from './api.ts';
 import type { BenchEnvironment } from './environment.ts';
-import { clusterCpuSeconds, cpuSeconds, CpuMeter, selfCpuSeconds } from './proc.ts';
+import { clusterCpuSeconds, cpuSeconds, CpuMeter, mainThreadCpuSeconds, selfCpuSeconds } from './proc.ts';
 import { mapConcurrent } from './stats.ts';
 
 export interface BenchContext {
@@ -80,7 +80,7 @@ export async function startFleet(
   handles: ServerHandle[],
   count: number,
   recorder: Recorder,
-  options: { platforms?: Platform[]; pollMs?: [number, number]; concurrency?: number } = {},
+  options: { platforms?: Platform[]; pollMs?: [number, number]; concurrency?: number; operations?: OperationTransport } = {},
 ): Promise<BenchAgent[]> {
   const agents = await mapConcurrent(
     Array.from({ length: count }, (_, index) => index),
@@ -94,6 +94,7 @@ export async function startFleet(
         recorder,
         platforms: options.platforms,
         pollMs: options.pollMs,
+        operations: options.operations,
       });
       await agent.connect();
       return agent;
@@ -170,18 +171,24 @@ export async function submitOne(handle: ServerHandle, sourceUploadId: string, se
   return { buildId, sentAt, answeredAt: performance.now(), server };
 }
 
-/** A CPU meter over the servers, the PostgreSQL cluster (when local) and this client. */
+/**
+ * A CPU meter over the servers (each also its event loop's thread, the one a Node process cannot
+ * spread), the PostgreSQL cluster (when local) and this client.
+ */
 export function cpuMeter(env: BenchEnvironment, servers: TestServer[], extra: Record<string, () => number> = {}): CpuMeter {
   const sources: Record<string, () => number> = {};
+  const eventLoops: Record<string, () => number> = {};
   servers.forEach((server, index) => {
-    sources[servers.length === 1 ? 'server' : `server${index + 1}`] = () => cpuSeconds(server.pid);
+    const name = servers.length === 1 ? 'server' : `server${index + 1}`;
+    sources[name] = () => cpuSeconds(server.pid);
+    eventLoops[`${name} event loop`] = () => mainThreadCpuSeconds(server.pid);
   });
   if (env.postmasterPid) {
     const postmaster = env.postmasterPid;
     sources.postgres = () => clusterCpuSeconds(postmaster);
   }
   sources.client = selfCpuSeconds;
-  return new CpuMeter({ ...sources, ...extra });
+  return new CpuMeter({ ...sources, ...extra }, eventLoops);
 }
 
 /** "server 95% postgres 60% client 30%": CPU as % of one core (the machine has 2). */

@@ -26,6 +26,8 @@ export interface LifecycleFigures {
   /** Builds per second through upload and submit (createUpload, PUT, submitBuild) while submitting. */
   submitsPerSecond: number;
   queueWaitMs: Summary;
+  /** The servers' event loops' CPU per completed build, µs: what bounds one server's throughput. */
+  eventLoopUsPerBuild: number;
   stepsMs: Record<Step, Summary>;
   nullClaims: Record<string, number>;
   cpuPercent: Record<string, number>;
@@ -80,11 +82,19 @@ export async function measureLifecycle(
     submitConcurrency: options.submitConcurrency,
     submitsPerSecond: round(submissions.length / submitSeconds, 1),
     queueWaitMs: summarize(waits),
+    eventLoopUsPerBuild: round((eventLoopShare(cpu.percent) * cpu.seconds * 1e4) / doneCount, 0),
     stepsMs: Object.fromEntries(Object.entries(recorder.steps).map(([step, values]) => [step, summarize(values)])) as Record<Step, Summary>,
     nullClaims: countNullClaims(claims),
     cpuPercent: cpu.percent,
     errors: [...recorder.errors],
   };
+}
+
+/** The servers' event loops' CPU, as % of one core (summed over servers). */
+function eventLoopShare(percent: Record<string, number>): number {
+  return Object.entries(percent)
+    .filter(([name]) => name.endsWith(' event loop'))
+    .reduce((sum, [, value]) => sum + value, 0);
 }
 
 /** Null claim answers by what triggered the claim. */

@@ -20,10 +20,11 @@ interface StatFields {
   children: number;
 }
 
-function readStat(pid: number): StatFields | undefined {
+/** A process's stat, or one thread's when `tid` is given. */
+function readStat(pid: number, tid?: number): StatFields | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -36,6 +37,14 @@ function readStat(pid: number): StatFields | undefined {
 /** CPU seconds (user + system) a process has used so far, its threads included. */
 export function cpuSeconds(pid: number): number {
   return readStat(pid)?.own ?? Number.NaN;
+}
+
+/**
+ * CPU seconds (user + system) a process's main thread has used so far: in Node, the event loop's,
+ * which one core bounds however idle the others are.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return readStat(pid, pid)?.own ?? Number.NaN;
 }
 
 /**
@@ -98,16 +107,19 @@ const MACHINE = 'machine';
 
 /**
  * CPU used over a stretch of wall time by the given processes, as % of one core. Take a
- * snapshot before, call `end()` after.
+ * snapshot before, call `end()` after. `parts` are measured too but are within a source (a
+ * process's thread), so `others` does not count them twice.
  */
 export class CpuMeter {
   #startedAt = performance.now();
   #start: Record<string, number>;
+  #parts: Set<string>;
 
   readonly sources: Record<string, () => number>;
 
-  constructor(sources: Record<string, () => number>) {
-    this.sources = { ...sources, [MACHINE]: machineBusySeconds };
+  constructor(sources: Record<string, () => number>, parts: Record<string, () => number> = {}) {
+    this.sources = { ...sources, ...parts, [MACHINE]: machineBusySeconds };
+    this.#parts = new Set(Object.keys(parts));
     this.#start = Object.fromEntries(Object.entries(this.sources).map(([name, read]) => [name, read()]));
   }
 
@@ -121,7 +133,7 @@ export class CpuMeter {
     let ours = 0;
     for (const [name, read] of Object.entries(this.sources)) {
       const used = read() - this.#start[name]!;
-      if (name !== MACHINE) ours += used;
+      if (name !== MACHINE && !this.#parts.has(name)) ours += used;
       percent[name] = Math.round((used / seconds) * 1000) / 10;
     }
     if (MACHINE in percent) {

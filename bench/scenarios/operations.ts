@@ -34,6 +34,8 @@ interface OperationCost {
   perSecond: number;
   /** CPU per operation, µs. */
   serverUs: number;
+  /** Of which on the server's event loop (its main thread), µs. */
+  eventLoopUs: number;
   postgresUs: number | null;
   clientUs: number;
 }
@@ -66,6 +68,7 @@ export async function operationsScenario(ctx: BenchContext): Promise<ScenarioRes
         operation,
         perSecond: round(count / seconds, 1),
         serverUs: perOperation(percent.server)!,
+        eventLoopUs: perOperation(percent['server event loop'])!,
         postgresUs: perOperation(percent.postgres),
         clientUs: perOperation(percent.client)!,
       });
@@ -117,12 +120,12 @@ export async function operationsScenario(ctx: BenchContext): Promise<ScenarioRes
   const rows: TableRow[] = costs.map((cost) => ({
     scenario: `CPU per operation: ${cost.operation}`,
     result: `server ${cost.serverUs} µs`,
-    details: `PostgreSQL ${cost.postgresUs ?? '–'} µs, client ${cost.clientUs} µs; ${cost.perSecond}/s, ${WORKERS} workers on their sockets`,
+    details: `event loop ${cost.eventLoopUs} µs, PostgreSQL ${cost.postgresUs ?? '–'} µs, client ${cost.clientUs} µs; ${cost.perSecond}/s, ${WORKERS} workers on their sockets`,
   }));
   rows.push({
     scenario: 'CPU per operation: one build, all of the above',
     result: `server ${total((cost) => cost.serverUs)} µs`,
-    details: `PostgreSQL ${total((cost) => cost.postgresUs)} µs, client ${total((cost) => cost.clientUs)} µs`,
+    details: `event loop ${total((cost) => cost.eventLoopUs)} µs, PostgreSQL ${total((cost) => cost.postgresUs)} µs, client ${total((cost) => cost.clientUs)} µs`,
   });
   return { rows, targets: [], raw: { count, costs } };
 }

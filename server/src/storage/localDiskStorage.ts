@@ -1,19 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, open as openCallback, writeFileSync } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { ObjectNotFoundError, type ObjectStorage } from './objectStorage.ts';
 
 // Keys are server-made; this is a guard against a bug turning into a path escape, not input validation.
 const KEY = /^[a-z0-9][a-z0-9/_-]*$/;
 
 /**
- * Objects given whole and at most this large (bytes) are written synchronously, on the event loop:
- * their open, write and close take less time there than the three thread-pool round trips, with a
- * context switch each, that the asynchronous calls cost (docs/performance.md). Larger ones would
- * hold the loop too long.
+ * Objects given whole and at most this large (bytes) are opened on the thread pool (making a file
+ * can take the file system long: it allocates an inode), then written and closed synchronously, on
+ * the event loop: copying them into the page cache takes less time than the two more thread-pool
+ * round trips, with a context switch each, that asynchronous calls cost (docs/performance.md).
+ * Larger ones would hold the loop too long.
  */
 const SYNC_WRITE_BYTES = 64 * 1024;
+
+/** open(2) on the thread pool, answering the bare descriptor that writeFileSync and closeSync take. */
+const openDescriptor = promisify(openCallback);
 
 /**
  * Objects as files under rootDir. A put creates its key's file and writes it; a failed put removes
@@ -55,13 +60,16 @@ export function createLocalDiskStorage(rootDir: string): ObjectStorage {
     async put(key, body) {
       const file = fileOf(key);
       if (Buffer.isBuffer(body) && body.length <= SYNC_WRITE_BYTES) {
+        // A file that existed is another object's (open fails); one this put made is removed on failure.
+        const descriptor = await inDirectory(file, () => openDescriptor(file, 'wx'));
         try {
-          return await inDirectory(file, () => writeFileSync(file, body, { flag: 'wx' }));
+          writeFileSync(descriptor, body);
         } catch (error) {
-          // A file that existed is another object's; one this write made is removed.
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') await rm(file, { force: true });
+          closeSync(descriptor);
+          await rm(file, { force: true });
           throw error;
         }
+        return closeSync(descriptor);
       }
       const handle = await inDirectory(file, () => open(file, 'wx'));
       try {
