@@ -1,5 +1,5 @@
 // graphql-ws clients for the benchmark: one socket per worker, authenticated through
-// connectionParams exactly as the reference agent and the console do.
+// connectionParams exactly as the bundled agent and the console do.
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type GraphQLError, operationError, requireData } from '../../test/helpers/httpClient.ts';
