@@ -1,6 +1,18 @@
 import { expect, it } from 'vitest';
-import { cancelBuild, claim, createApiKey, failBuild, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
-import { expectData } from './helpers/graphql.ts';
+import {
+  cancelBuild,
+  claim,
+  completeBuild,
+  createApiKey,
+  failBuild,
+  heartbeat,
+  readBuild,
+  registerWorker,
+  submitBuild,
+  upload,
+  useServer,
+} from './helpers/flows.ts';
+import { expectCode, expectData } from './helpers/graphql.ts';
 import { adminQuery } from './helpers/postgresCluster.ts';
 
 const BUILDS = 500;
@@ -83,4 +95,44 @@ it("holds a worker's concurrency against its own parallel claims, and its runnin
     expectData(await failBuild(server, worker.token, build.id, { message: 'flaky', retryable: true }));
   }
   expect(await workerRow()).toEqual({ status: 'IDLE', activeBuilds: 0 });
+});
+
+it('refuses a report of an attempt that is over, even from the worker that claimed the build again, and the new attempt runs on', async () => {
+  const submitter = await createApiKey(server, 'SUBMITTER');
+  const workerKey = await createApiKey(server, 'WORKER');
+  // iOS: the tests above leave Android builds pending.
+  const { id: buildId } = await submitBuild(server, submitter.secret, { platform: 'IOS' });
+  const worker = await registerWorker(server, workerKey.secret, { platforms: ['IOS'], maxConcurrentBuilds: 2 });
+  expect(await claim(server, worker.token)).toMatchObject({ id: buildId, attempt: 1 });
+  expectData(await heartbeat(server, worker.token, buildId, undefined, 1));
+  const staleResult = await upload(server, worker.token, 'RESULT', Buffer.from('result of attempt 1'), buildId);
+  // Taken back while its run went on, and claimed again by the same worker (which has a free slot).
+  expectData(await failBuild(server, worker.token, buildId, { message: 'taken back', retryable: true, attempt: 1 }));
+  expect(await claim(server, worker.token)).toMatchObject({ id: buildId, attempt: 2 });
+
+  // The run of attempt 1 reports on: each call is refused and changes nothing.
+  expectCode(await heartbeat(server, worker.token, buildId, 50, 1), 'CONFLICT');
+  expectCode(await completeBuild(server, worker.token, buildId, staleResult, 1), 'CONFLICT');
+  expectCode(await failBuild(server, worker.token, buildId, { message: 'stale', attempt: 1 }), 'CONFLICT');
+  expect(expectData(await readBuild(server, submitter.secret, buildId, 'status attempt progress resultSha256')).build).toEqual({
+    status: 'ASSIGNED',
+    attempt: 2,
+    progress: 0,
+    resultSha256: null,
+  });
+
+  // The run of attempt 2 starts and completes it.
+  expect(expectData(await heartbeat(server, worker.token, buildId, 10, 2)).heartbeat.cancelRequested).toBe(false);
+  const result = await upload(server, worker.token, 'RESULT', Buffer.from('result of attempt 2'), buildId);
+  expect(expectData(await completeBuild(server, worker.token, buildId, result, 2)).completeBuild.status).toBe('COMPLETED');
+  const attempts = await adminQuery(database.url, `SELECT "toStatus" FROM "BuildEvent" WHERE "buildId" = $1 ORDER BY id`, [buildId]);
+  expect(attempts.map((event) => event.toStatus)).toEqual([
+    'PENDING',
+    'ASSIGNED',
+    'BUILDING',
+    'PENDING',
+    'ASSIGNED',
+    'BUILDING',
+    'COMPLETED',
+  ]);
 });

@@ -194,12 +194,13 @@ export async function claim(server: TestServer, workerToken: string) {
   return expectData(result).claimBuild;
 }
 
-export async function heartbeat(server: TestServer, workerToken: string, buildId?: string, progress?: number) {
+/** A heartbeat; with `attempt`, for that attempt only (see the mutation). */
+export async function heartbeat(server: TestServer, workerToken: string, buildId?: string, progress?: number, attempt?: number) {
   return graphql<{ heartbeat: { cancelRequested: boolean; accessToken: string | null; build: { status: string } | null } }>(
     server.graphqlUrl,
     `
-      mutation ($buildId: ID, $progress: Int) {
-        heartbeat(buildId: $buildId, progress: $progress) {
+      mutation ($buildId: ID, $progress: Int, $attempt: Int) {
+        heartbeat(buildId: $buildId, progress: $progress, attempt: $attempt) {
           cancelRequested
           accessToken
           expiresAt
@@ -209,7 +210,7 @@ export async function heartbeat(server: TestServer, workerToken: string, buildId
         }
       }
     `,
-    { buildId, progress },
+    { buildId, progress, attempt },
     workerToken,
   );
 }
@@ -255,19 +256,20 @@ export function recordBuildTelemetry(server: TestServer, workerToken: string, bu
 }
 
 /** Completes a build with a RESULT upload that already holds its bytes. */
-export function completeBuild(server: TestServer, workerToken: string, buildId: string, resultUploadId: string) {
+/** Completes the build with a finished RESULT upload; with `attempt`, for that attempt only (see the mutation). */
+export function completeBuild(server: TestServer, workerToken: string, buildId: string, resultUploadId: string, attempt?: number) {
   return graphql<{ completeBuild: { status: string; progress: number; resultSha256: string } }>(
     server.graphqlUrl,
     `
-      mutation ($buildId: ID!, $resultUploadId: ID!) {
-        completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) {
+      mutation ($buildId: ID!, $resultUploadId: ID!, $attempt: Int) {
+        completeBuild(buildId: $buildId, resultUploadId: $resultUploadId, attempt: $attempt) {
           status
           progress
           resultSha256
         }
       }
     `,
-    { buildId, resultUploadId },
+    { buildId, resultUploadId, attempt },
     workerToken,
   );
 }
@@ -278,12 +280,18 @@ export async function complete(server: TestServer, workerToken: string, buildId:
   return completeBuild(server, workerToken, buildId, resultUploadId);
 }
 
-export function failBuild(server: TestServer, workerToken: string, buildId: string, failure: { message: string; retryable?: boolean }) {
+/** Fails the build; with `attempt`, for that attempt only (see the mutation). */
+export function failBuild(
+  server: TestServer,
+  workerToken: string,
+  buildId: string,
+  failure: { message: string; retryable?: boolean; attempt?: number },
+) {
   return graphql<{ failBuild: { id: string; status: string; attempt: number; errorMessage: string | null } }>(
     server.graphqlUrl,
     `
-      mutation ($buildId: ID!, $message: String!, $retryable: Boolean) {
-        failBuild(buildId: $buildId, message: $message, retryable: $retryable) {
+      mutation ($buildId: ID!, $message: String!, $retryable: Boolean, $attempt: Int) {
+        failBuild(buildId: $buildId, message: $message, retryable: $retryable, attempt: $attempt) {
           id
           status
           attempt

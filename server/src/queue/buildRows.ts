@@ -42,8 +42,19 @@ export async function lockBuild(tx: SqlClient, buildId: string): Promise<LockedB
   return build;
 }
 
-/** A worker may act only on builds assigned to it, and only while they run. */
-export function assertOwnActiveBuild(build: LockedBuild, workerId: string): void {
+/**
+ * A worker may act only on builds assigned to it, only while they run and, when its call names the
+ * attempt it runs, only on that attempt: a build taken back and claimed again by the same worker is
+ * on a new attempt, and a report of the old run must not finish it. Throws FORBIDDEN or CONFLICT.
+ */
+export function assertOwnActiveBuild(build: LockedBuild, workerId: string, attempt: number | null = null): void {
   if (build.workerId !== workerId) throw forbidden('This build is not assigned to this worker');
   if (!ACTIVE_STATUSES.includes(build.status)) throw conflict(`The build is ${build.status}`, { status: build.status });
+  assertCurrentAttempt(build, attempt);
+}
+
+/** Throws CONFLICT when `attempt` is given and the build is on another one (see assertOwnActiveBuild). */
+export function assertCurrentAttempt(build: Pick<LockedBuild, 'attempt'>, attempt: number | null): void {
+  if (attempt !== null && attempt !== build.attempt)
+    throw conflict(`This is for attempt ${attempt}, but the build is on attempt ${build.attempt}`, { attempt: build.attempt });
 }

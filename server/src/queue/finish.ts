@@ -16,7 +16,7 @@ import {
 } from './buildRows.ts';
 import { requeueOrFail, transition } from './transition.ts';
 import { assertUsableUpload, LOCKED_UPLOAD_COLUMNS, type LockedUpload, usableUpload } from './uploads.ts';
-import { assertId, assertText } from './validate.ts';
+import { assertId, assertOptionalAttempt, assertText } from './validate.ts';
 
 /**
  * The worker finished the build and uploaded its result. One statement: the build and the upload
@@ -30,9 +30,10 @@ export async function completeBuild(
   db: SqlClient,
   storage: ObjectStorage,
   workerId: string,
-  input: { buildId: string; resultUploadId: string },
+  input: { buildId: string; resultUploadId: string; attempt?: number | null },
 ): Promise<Build> {
   const buildId = assertId(input.buildId, 'buildId');
+  const attempt = assertOptionalAttempt(input.attempt);
   const uploadId = assertId(input.resultUploadId, 'resultUploadId');
   const expectedUpload = { kind: 'RESULT' as const, createdByWorkerId: workerId, buildId };
   const [row] = await db.query<
@@ -47,7 +48,7 @@ export async function completeBuild(
       SELECT build.id, build.status, build.attempt, upload."uploadId", upload."storageKey", upload.size, upload.sha256
       FROM build, upload
       WHERE build."workerId" = ${workerId}::uuid AND build.status = ANY(${ACTIVE_STATUSES}::"BuildStatus"[])
-        AND ${usableUpload('upload', expectedUpload)}
+        AND build.attempt = COALESCE(${attempt}::int, build.attempt) AND ${usableUpload('upload', expectedUpload)}
     ), consumed AS (
       UPDATE "Upload" u SET "consumedAt" = now() FROM ok WHERE u.id = ok."uploadId"
     ), completed AS (
@@ -68,7 +69,7 @@ export async function completeBuild(
   assertNotified('completeBuild', row.after ? 1 : 0, row.notified);
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
-  assertOwnActiveBuild(build, workerId);
+  assertOwnActiveBuild(build, workerId, attempt);
   assertUsableUpload(row.kind ? (row as LockedUpload) : undefined, expectedUpload, 'resultUploadId');
   if (!row.after) throw conflict('The build changed concurrently; try again');
   recordTransition(build.status, 'COMPLETED', build.startedAt);
@@ -82,13 +83,14 @@ export async function failBuild(
   pool: SqlPool,
   storage: ObjectStorage,
   workerId: string,
-  input: { buildId: string; message: string; retryable?: boolean | null },
+  input: { buildId: string; message: string; retryable?: boolean | null; attempt?: number | null },
 ) {
   const buildId = assertId(input.buildId, 'buildId');
+  const attempt = assertOptionalAttempt(input.attempt);
   const message = assertText(input.message, 10_000, 'message', 'paragraphs');
   const hadCerts = await pool.transaction(async (tx) => {
     const build = await lockBuild(tx, buildId);
-    assertOwnActiveBuild(build, workerId);
+    assertOwnActiveBuild(build, workerId, attempt);
     const actor = `worker:${workerId}`;
     if (input.retryable) await requeueOrFail(tx, build, actor, message);
     else await transition(tx, build, { to: 'FAILED', actor, reason: message, set: sql`"finishedAt" = now(), "errorMessage" = ${message}` });

@@ -5,9 +5,9 @@ import { assertNotified, notifyList, notifyRows, type BusEvent } from '../events
 import { recordTransition } from '../metrics/metrics.ts';
 import type { Principal } from '../auth/principal.ts';
 import { hashSecret, newWorkerToken } from '../auth/secrets.ts';
-import { ACTIVE_STATUSES, insertTimelineRows, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
+import { ACTIVE_STATUSES, assertCurrentAttempt, insertTimelineRows, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
 import { RETURNING_WORKER_STATUS } from './workerStatus.ts';
-import { assertId, assertIntegerInRange } from './validate.ts';
+import { assertId, assertIntegerInRange, assertOptionalAttempt } from './validate.ts';
 
 type WorkerPrincipal = Extract<Principal, { kind: 'worker' }>;
 type TokenSettings = Pick<Config, 'workerTokenTtlSeconds' | 'workerTokenGraceSeconds'>;
@@ -29,12 +29,16 @@ export async function heartbeat(
   db: SqlClient,
   settings: TokenSettings,
   worker: WorkerPrincipal,
-  input: { buildId?: string | null; progress?: number | null },
+  input: { buildId?: string | null; progress?: number | null; attempt?: number | null },
 ): Promise<HeartbeatResult> {
   const buildId = input.buildId ? assertId(input.buildId, 'buildId') : null;
   const progress = input.progress == null ? null : assertIntegerInRange(input.progress, 0, 100, 'progress');
+  const attempt = assertOptionalAttempt(input.attempt);
   if (progress !== null && !buildId) throw badInput('progress needs a buildId');
-  const cancelRequested = buildId ? await beatBuild(db, worker.workerId, buildId, progress) : await beatWorker(db, worker.workerId);
+  if (attempt !== null && !buildId) throw badInput('attempt needs a buildId');
+  const cancelRequested = buildId
+    ? await beatBuild(db, worker.workerId, buildId, progress, attempt)
+    : await beatWorker(db, worker.workerId);
   const rotated = await rotateTokenIfDue(db, settings, worker);
   return { buildId, cancelRequested, accessToken: rotated?.accessToken ?? null, expiresAt: rotated?.expiresAt ?? null };
 }
@@ -60,13 +64,19 @@ async function beatWorker(db: SqlClient, workerId: string): Promise<boolean> {
 
 /**
  * One statement: the build is locked first (then the worker, the order every transition uses),
- * an ASSIGNED build of this worker starts, a BUILDING one records the beat, and the worker is
- * marked seen (announced if it was OFFLINE), each only when its guard holds; the locked row then
- * says what failed, if anything. Returns whether the build was cancelled; throws NOT_FOUND,
- * FORBIDDEN (not this worker's build) and CONFLICT (the build is not running), and then nothing
- * changed.
+ * an ASSIGNED build of this worker (on `attempt`, when given) starts, a BUILDING one records the
+ * beat, and the worker is marked seen (announced if it was OFFLINE), each only when its guard
+ * holds; the locked row then says what failed, if anything. Returns whether the build was
+ * cancelled; throws NOT_FOUND, FORBIDDEN (not this worker's build) and CONFLICT (the build is not
+ * running, or is on another attempt), and then nothing changed.
  */
-async function beatBuild(db: SqlClient, workerId: string, buildId: string, progress: number | null): Promise<boolean> {
+async function beatBuild(
+  db: SqlClient,
+  workerId: string,
+  buildId: string,
+  progress: number | null,
+  attempt: number | null,
+): Promise<boolean> {
   const beat = sql`"lastHeartbeatAt" = now()${progress === null ? sql`` : sql`, progress = ${progress}::int`}`;
   const building: BusEvent[] = [{ topic: 'buildUpdated', buildId, status: 'BUILDING' }];
   type Counts = Record<'started' | 'startedNotified' | 'beaten' | 'beatNotified' | 'cameBack' | 'cameBackNotified', number>;
@@ -74,7 +84,7 @@ async function beatBuild(db: SqlClient, workerId: string, buildId: string, progr
     WITH build AS (
       SELECT ${LOCKED_BUILD_COLUMNS} FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE
     ), mine AS (
-      SELECT * FROM build WHERE "workerId" = ${workerId}::uuid
+      SELECT * FROM build WHERE "workerId" = ${workerId}::uuid AND attempt = COALESCE(${attempt}::int, attempt)
     ), started AS (
       UPDATE "Build" b SET status = 'BUILDING', "startedAt" = now(), ${beat}
       FROM mine
@@ -104,6 +114,7 @@ async function beatBuild(db: SqlClient, workerId: string, buildId: string, progr
   if (!row.id) throw notFound('Build');
   const build = row as LockedBuild;
   if (build.workerId !== workerId) throw forbidden('This build is not assigned to this worker');
+  assertCurrentAttempt(build, attempt);
   // A cancelled build is not an error for its worker: the answer tells it to stop.
   if (build.status === 'CANCELLED') return true;
   if (!ACTIVE_STATUSES.includes(build.status)) throw conflict(`The build is ${build.status}`, { status: build.status });

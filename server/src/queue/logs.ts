@@ -2,10 +2,10 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/client.ts';
 import { sql, type SqlClient } from '../db/sql.ts';
 import type { LogLevel } from '../generated/prisma/enums.ts';
-import { badInput, conflict, notFound, payloadTooLarge } from '../errors.ts';
+import { badInput, notFound, payloadTooLarge } from '../errors.ts';
 import { assertNotified, EVENT_CHANNEL } from '../events/publish.ts';
 import { ACTIVE_STATUSES, assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { assertId, assertIntegerInRange } from './validate.ts';
+import { assertId, assertIntegerInRange, assertOptionalAttempt } from './validate.ts';
 
 export interface BuildLogInput {
   level: LogLevel;
@@ -54,7 +54,7 @@ export async function appendBuildLogs(
 ): Promise<AppendResult> {
   const buildId = assertId(input.buildId, 'buildId');
   const firstSeq = assertIntegerInRange(input.firstSeq, 1, 2 ** 31 - 1, 'firstSeq');
-  const attempt = input.attempt == null ? null : assertIntegerInRange(input.attempt, 1, 2 ** 31 - 1, 'attempt');
+  const attempt = assertOptionalAttempt(input.attempt);
   if (input.lines.length === 0 || input.lines.length > MAX_LINES_PER_BATCH)
     throw badInput(`lines must hold 1 to ${MAX_LINES_PER_BATCH} lines`);
   const sizes = input.lines.map((line) => Buffer.byteLength(line.message));
@@ -108,9 +108,7 @@ export async function appendBuildLogs(
   // A batch that stored lines (and the marker) exists only when every check held.
   assertNotified('appendBuildLogs', row?.accepted == null ? 0 : 1, row?.notified);
   if (!row?.id) throw notFound('Build');
-  assertOwnActiveBuild(row, workerId);
-  if (attempt !== null && attempt !== row.attempt)
-    throw conflict(`These lines are for attempt ${attempt}, but the build is on attempt ${row.attempt}`, { attempt: row.attempt });
+  assertOwnActiveBuild(row, workerId, attempt);
   if (row.logTruncated) throw payloadTooLarge("This attempt's log reached its limit; further lines are refused");
   const expectedSeq = row.logLineCount + 1;
   if (row.accepted === null) return { nextSeq: expectedSeq, accepted: 0, truncated: false };

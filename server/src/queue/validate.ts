@@ -37,6 +37,11 @@ export function assertIntegerInRange(value: number, min: number, max: number, wh
   return value;
 }
 
+/** The attempt a worker's call names (1 or more), or null when it names none. Throws BAD_USER_INPUT. */
+export function assertOptionalAttempt(value: number | null | undefined): number | null {
+  return value == null ? null : assertIntegerInRange(value, 1, 2 ** 31 - 1, 'attempt');
+}
+
 // eslint-disable-next-line no-control-regex
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -10,6 +10,19 @@ import { builder } from './builder.ts';
 import { busEvents } from './subscriptions.ts';
 import { PlatformEnum } from './scalars.ts';
 
+/**
+ * The `attempt` argument of a worker's calls about its build (heartbeat, appendBuildLogs,
+ * completeBuild, failBuild); queue/buildRows.ts assertOwnActiveBuild refuses a stale one.
+ */
+export const claimedAttemptArgs = builder.args((t) => ({
+  attempt: t.int({
+    required: false,
+    description:
+      "The attempt the worker runs (the claimed build's attempt). When given, a call for an attempt that is over is " +
+      'refused with CONFLICT, also when the same worker has claimed the build again.',
+  }),
+}));
+
 /** The mutations a worker runs a build with: claim, heartbeat, complete or fail, telemetry. */
 
 const HeartbeatPayload = builder.objectRef<HeartbeatResult>('HeartbeatPayload').implement({
@@ -69,9 +82,14 @@ builder.mutationFields((t) => ({
     args: {
       buildId: t.arg.id({ required: false, description: 'The build the worker is running.' }),
       progress: t.arg.int({ required: false, description: 'Percent done, 0–100.' }),
+      ...claimedAttemptArgs,
     },
     resolve: (_root, args, ctx) =>
-      heartbeat(ctx.services.db.groupCommitted, ctx.services.config, ctx.principal, { buildId: args.buildId, progress: args.progress }),
+      heartbeat(ctx.services.db.groupCommitted, ctx.services.config, ctx.principal, {
+        buildId: args.buildId,
+        progress: args.progress,
+        attempt: args.attempt,
+      }),
   }),
   completeBuild: t.withAuth({ worker: true }).prismaField({
     type: 'Build',
@@ -79,12 +97,14 @@ builder.mutationFields((t) => ({
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       resultUploadId: t.arg.id({ required: true, description: 'The finished RESULT upload.' }),
+      ...claimedAttemptArgs,
     },
     resolve: async (_query, _root, args, ctx) => {
       await receiveDirectUploads(ctx.services.db.reads, ctx.services.db.groupCommitted, ctx.services.storage, [args.resultUploadId]);
       return completeBuild(ctx.services.db.groupCommitted, ctx.services.storage, ctx.principal.workerId, {
         buildId: args.buildId.toLowerCase(),
         resultUploadId: args.resultUploadId,
+        attempt: args.attempt,
       });
     },
   }),
@@ -98,6 +118,7 @@ builder.mutationFields((t) => ({
         description: 'What went wrong: at most 10000 characters; line breaks and tabs allowed (e.g. the tail of a compiler error).',
       }),
       retryable: t.arg.boolean({ required: false, description: 'Whether another attempt may succeed (default false).' }),
+      ...claimedAttemptArgs,
     },
     resolve: async (_query, _root, args, ctx) => {
       const buildId = args.buildId.toLowerCase();

@@ -4,6 +4,7 @@ import { appendBuildLogs, logAttempt, MAX_LINES_PER_BATCH, readBuildLogs, type A
 import { logSearchText, MAX_LOG_SEARCH_LENGTH, searchBuildLogs } from '../queue/logSearch.ts';
 import { assertId, assertIntegerInRange } from '../queue/validate.ts';
 import { builder } from './builder.ts';
+import { claimedAttemptArgs } from './buildWork.ts';
 import { assertPagingArgs, type PageSizes, type PagingArgs } from './paging.ts';
 import { busEvents } from './subscriptions.ts';
 import { LogLevelEnum } from './scalars.ts';
@@ -180,12 +181,7 @@ builder.mutationFields((t) => ({
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       firstSeq: t.arg.int({ required: true, description: 'The seq of the first line of this batch.' }),
       lines: t.arg({ type: [BuildLogInput], required: true, description: 'The lines, in order.' }),
-      attempt: t.arg.int({
-        required: false,
-        description:
-          "The attempt the worker runs (the claimed build's attempt). When given, a batch for an attempt that is over is " +
-          'refused with CONFLICT, also when the same worker has claimed the build again.',
-      }),
+      ...claimedAttemptArgs,
     },
     resolve: (_root, args, ctx) =>
       // Group-committed: a batch raises buildLogAppended, and notifying commits run one at a time.

@@ -58,7 +58,10 @@ const REPORT_RETRY_MS = 15 * 60_000;
 /** Progress markers closer together than this share one heartbeat (ms). */
 const PROGRESS_BEAT_MS = 1000;
 
-const HEARTBEAT = `mutation ($buildId: ID, $progress: Int) { heartbeat(buildId: $buildId, progress: $progress) { cancelRequested accessToken expiresAt } }`;
+// Every call about the build names its attempt: a run of an attempt that is over (the build was
+// taken back and claimed again, maybe by this very worker) is refused instead of acting on the new one.
+const HEARTBEAT = `mutation ($buildId: ID, $attempt: Int, $progress: Int) {
+  heartbeat(buildId: $buildId, attempt: $attempt, progress: $progress) { cancelRequested accessToken expiresAt } }`;
 
 /** A build failed before or while its command ran; the message is the failure's first line. */
 class BuildFailure extends Error {
@@ -280,9 +283,11 @@ export class BuildRun {
       sha256,
     );
     await this.#api.request(
-      `mutation ($buildId: ID!, $resultUploadId: ID!) { completeBuild(buildId: $buildId, resultUploadId: $resultUploadId) { id } }`,
+      `mutation ($buildId: ID!, $attempt: Int, $resultUploadId: ID!) {
+        completeBuild(buildId: $buildId, attempt: $attempt, resultUploadId: $resultUploadId) { id } }`,
       {
         buildId: this.build.id,
+        attempt: this.build.attempt,
         resultUploadId: upload.id,
       },
     );
@@ -292,9 +297,11 @@ export class BuildRun {
     const tail = plainText(this.#log.lastLines(FAILURE_TAIL_LINES).join('\n'));
     const message = tail ? `${reason}\n\nLast lines of the log:\n${tail}` : reason;
     await this.#api.request(
-      `mutation ($buildId: ID!, $message: String!, $retryable: Boolean) { failBuild(buildId: $buildId, message: $message, retryable: $retryable) { id } }`,
+      `mutation ($buildId: ID!, $attempt: Int, $message: String!, $retryable: Boolean) {
+        failBuild(buildId: $buildId, attempt: $attempt, message: $message, retryable: $retryable) { id } }`,
       {
         buildId: this.build.id,
+        attempt: this.build.attempt,
         message: message.length > MAX_FAILURE_MESSAGE ? `${message.slice(0, MAX_FAILURE_MESSAGE - 1)}…` : message,
         retryable,
       },
@@ -349,7 +356,7 @@ export class BuildRun {
     try {
       const { heartbeat } = await this.#api.request<{
         heartbeat: { cancelRequested: boolean; accessToken: string | null; expiresAt: string | null };
-      }>(HEARTBEAT, { buildId: this.build.id, progress: this.#progress ?? null });
+      }>(HEARTBEAT, { buildId: this.build.id, attempt: this.build.attempt, progress: this.#progress ?? null });
       if (heartbeat.accessToken && heartbeat.expiresAt)
         await this.#settings.session.acceptToken(heartbeat.accessToken, heartbeat.expiresAt);
       if (heartbeat.cancelRequested) this.cancel();
