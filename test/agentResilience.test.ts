@@ -299,6 +299,8 @@ it(
       }
       // The statements cut mid-way were answered UNAVAILABLE to the agents, which sent them again.
       expect(scenario.server.logs().some((line) => line.includes('"database unavailable"'))).toBe(true);
+      // An outage is expected: it is logged as warnings, not as errors an operator is paged for.
+      expect(scenario.server.logs().filter((line) => line.includes('"level":50'))).toEqual([]);
       await expectCompletedWithExactLogs(scenario, buildIds, LONG_BUILD_LINES);
       await expectNextBuildRuns(scenario);
       expect(scenario.server.exited()).toBeUndefined();

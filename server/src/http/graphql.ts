@@ -91,7 +91,10 @@ export function createGraphqlHandler(services: Services) {
       debug: (...args) => log.debug(args.map(String).join(' ')),
       info: (...args) => log.info(args.map(String).join(' ')),
       warn: (...args) => log.warn(args.map(String).join(' ')),
-      error: (...args) => log.error(args.map(String).join(' ')),
+      // yoga logs here every error it masks, as it was before masking; maskError has logged it
+      // already at its own level (a database outage as a warning, the unexpected as an error), so
+      // an outage does not fill the log with error lines, nor an unexpected error say it twice.
+      error: (...args) => log.debug(args.map(String).join(' ')),
     },
     graphiql: {
       title: 'Free Agent',
