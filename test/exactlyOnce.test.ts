@@ -7,6 +7,7 @@ import {
   failBuild,
   heartbeat,
   readBuild,
+  recordBuildTelemetry,
   registerWorker,
   submitBuild,
   upload,
@@ -112,6 +113,7 @@ it('refuses a report of an attempt that is over, even from the worker that claim
 
   // The run of attempt 1 reports on: each call is refused and changes nothing.
   expectCode(await heartbeat(server, worker.token, buildId, 50, 1), 'CONFLICT');
+  expectCode(await recordBuildTelemetry(server, worker.token, buildId, [{ kind: 'stale' }], 1), 'CONFLICT');
   expectCode(await completeBuild(server, worker.token, buildId, staleResult, 1), 'CONFLICT');
   expectCode(await failBuild(server, worker.token, buildId, { message: 'stale', attempt: 1 }), 'CONFLICT');
   expect(expectData(await readBuild(server, submitter.secret, buildId, 'status attempt progress resultSha256')).build).toEqual({
@@ -120,6 +122,9 @@ it('refuses a report of an attempt that is over, even from the worker that claim
     progress: 0,
     resultSha256: null,
   });
+  expect(await adminQuery(database.url, `SELECT count(*)::int AS events FROM "BuildTelemetry" WHERE "buildId" = $1`, [buildId])).toEqual([
+    { events: 0 },
+  ]);
 
   // The run of attempt 2 starts and completes it.
   expect(expectData(await heartbeat(server, worker.token, buildId, 10, 2)).heartbeat.cancelRequested).toBe(false);

@@ -240,23 +240,29 @@ export function appendBuildLogs(
   );
 }
 
-export function recordBuildTelemetry(server: TestServer, workerToken: string, buildId: string, events: { kind: string; data?: unknown }[]) {
+/** Records telemetry events; with `attempt`, for that attempt only (see the mutation). */
+export function recordBuildTelemetry(
+  server: TestServer,
+  workerToken: string,
+  buildId: string,
+  events: { kind: string; data?: unknown }[],
+  attempt?: number,
+) {
   return graphql<{ recordBuildTelemetry: { accepted: number } }>(
     server.graphqlUrl,
     `
-      mutation ($buildId: ID!, $events: [BuildTelemetryInput!]!) {
-        recordBuildTelemetry(buildId: $buildId, events: $events) {
+      mutation ($buildId: ID!, $events: [BuildTelemetryInput!]!, $attempt: Int) {
+        recordBuildTelemetry(buildId: $buildId, events: $events, attempt: $attempt) {
           accepted
         }
       }
     `,
-    { buildId, events },
+    { buildId, events, attempt },
     workerToken,
   );
 }
 
-/** Completes a build with a RESULT upload that already holds its bytes. */
-/** Completes the build with a finished RESULT upload; with `attempt`, for that attempt only (see the mutation). */
+/** Completes a build with a RESULT upload that already holds its bytes; with `attempt`, for that attempt only (see the mutation). */
 export function completeBuild(server: TestServer, workerToken: string, buildId: string, resultUploadId: string, attempt?: number) {
   return graphql<{ completeBuild: { status: string; progress: number; resultSha256: string } }>(
     server.graphqlUrl,

@@ -3,7 +3,7 @@ import { sql, type SqlPool } from '../db/sql.ts';
 import { badInput, notFound, payloadTooLarge } from '../errors.ts';
 import { EVENT_CHANNEL } from '../events/publish.ts';
 import { assertOwnActiveBuild, LOCKED_BUILD_COLUMNS, type LockedBuild } from './buildRows.ts';
-import { assertId, assertJsonObject, assertText } from './validate.ts';
+import { assertId, assertJsonObject, assertOptionalAttempt, assertText } from './validate.ts';
 
 export interface BuildTelemetryInput {
   kind: string;
@@ -19,9 +19,10 @@ export async function recordBuildTelemetry(
   pool: SqlPool,
   bounds: Pick<Config, 'telemetryMaxEvents'>,
   workerId: string,
-  input: { buildId: string; events: BuildTelemetryInput[] },
+  input: { buildId: string; events: BuildTelemetryInput[]; attempt?: number | null },
 ): Promise<{ accepted: number }> {
   const buildId = assertId(input.buildId, 'buildId');
+  const attempt = assertOptionalAttempt(input.attempt);
   if (input.events.length === 0 || input.events.length > MAX_EVENTS_PER_BATCH)
     throw badInput(`events must hold 1 to ${MAX_EVENTS_PER_BATCH} events`);
   const now = new Date();
@@ -36,7 +37,7 @@ export async function recordBuildTelemetry(
       SELECT ${LOCKED_BUILD_COLUMNS}, "telemetryCount"
       FROM "Build" WHERE id = ${buildId}::uuid FOR UPDATE`);
     if (!build) throw notFound('Build');
-    assertOwnActiveBuild(build, workerId);
+    assertOwnActiveBuild(build, workerId, attempt);
     if (build.telemetryCount + rows.length > bounds.telemetryMaxEvents)
       throw payloadTooLarge(`A build keeps at most ${bounds.telemetryMaxEvents} telemetry events`);
     // One statement: the rows unnested from arrays, the counter, and the event naming the id range

@@ -12,7 +12,7 @@ import { PlatformEnum } from './scalars.ts';
 
 /**
  * The `attempt` argument of a worker's calls about its build (heartbeat, appendBuildLogs,
- * completeBuild, failBuild); queue/buildRows.ts assertOwnActiveBuild refuses a stale one.
+ * recordBuildTelemetry, completeBuild, failBuild); queue/buildRows.ts assertOwnActiveBuild refuses a stale one.
  */
 export const claimedAttemptArgs = builder.args((t) => ({
   attempt: t.int({
@@ -132,11 +132,13 @@ builder.mutationFields((t) => ({
     args: {
       buildId: t.arg.id({ required: true, description: 'The build.' }),
       events: t.arg({ type: [BuildTelemetryInput], required: true, description: 'The events, 1 to 5000.' }),
+      ...claimedAttemptArgs,
     },
     resolve: (_root, args, ctx) =>
       recordBuildTelemetry(ctx.services.db.sql, ctx.services.config, ctx.principal.workerId, {
         buildId: args.buildId,
         events: args.events,
+        attempt: args.attempt,
       }),
   }),
 }));
