@@ -171,6 +171,16 @@ export async function submitOne(handle: ServerHandle, sourceUploadId: string, se
   return { buildId, sentAt, answeredAt: performance.now(), server };
 }
 
+/** How cpuMeter names a server's event loop: `server event loop`, `server2 event loop`… */
+const EVENT_LOOP = ' event loop';
+
+/** The servers' event loops' CPU in a cpuMeter's figures, as % of one core (summed over servers). */
+export function eventLoopPercent(percent: Record<string, number>): number {
+  return Object.entries(percent)
+    .filter(([name]) => name.endsWith(EVENT_LOOP))
+    .reduce((sum, [, value]) => sum + value, 0);
+}
+
 /**
  * A CPU meter over the servers (each also its event loop's thread, the one a Node process cannot
  * spread), the PostgreSQL cluster (when local) and this client.
@@ -181,7 +191,7 @@ export function cpuMeter(env: BenchEnvironment, servers: TestServer[], extra: Re
   servers.forEach((server, index) => {
     const name = servers.length === 1 ? 'server' : `server${index + 1}`;
     sources[name] = () => cpuSeconds(server.pid);
-    eventLoops[`${name} event loop`] = () => mainThreadCpuSeconds(server.pid);
+    eventLoops[`${name}${EVENT_LOOP}`] = () => mainThreadCpuSeconds(server.pid);
   });
   if (env.postmasterPid) {
     const postmaster = env.postmasterPid;

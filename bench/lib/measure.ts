@@ -2,7 +2,7 @@
 // and dispatch latency (submit → claimed) with idle subscribed agents.
 import type { BenchAgent, ClaimRecord, Recorder, Step } from './agent.ts';
 import type { BenchContext, ServerHandle, Submission } from './fleet.ts';
-import { cpuMeter, preUploadSources, submitOne, uploadAndSubmitAll } from './fleet.ts';
+import { cpuMeter, eventLoopPercent, preUploadSources, submitOne, uploadAndSubmitAll } from './fleet.ts';
 import { round, sleep, summarize, type Summary, waitFor } from './stats.ts';
 
 /**
@@ -82,19 +82,12 @@ export async function measureLifecycle(
     submitConcurrency: options.submitConcurrency,
     submitsPerSecond: round(submissions.length / submitSeconds, 1),
     queueWaitMs: summarize(waits),
-    eventLoopUsPerBuild: round((eventLoopShare(cpu.percent) * cpu.seconds * 1e4) / doneCount, 0),
+    eventLoopUsPerBuild: round((eventLoopPercent(cpu.percent) * cpu.seconds * 1e4) / doneCount, 0),
     stepsMs: Object.fromEntries(Object.entries(recorder.steps).map(([step, values]) => [step, summarize(values)])) as Record<Step, Summary>,
     nullClaims: countNullClaims(claims),
     cpuPercent: cpu.percent,
     errors: [...recorder.errors],
   };
-}
-
-/** The servers' event loops' CPU, as % of one core (summed over servers). */
-function eventLoopShare(percent: Record<string, number>): number {
-  return Object.entries(percent)
-    .filter(([name]) => name.endsWith(' event loop'))
-    .reduce((sum, [, value]) => sum + value, 0);
 }
 
 /** Null claim answers by what triggered the claim. */

@@ -16,6 +16,7 @@ import {
 import {
   type BenchContext,
   cpuMeter,
+  eventLoopPercent,
   prepareServer,
   preUploadSources,
   type ScenarioResult,
@@ -68,7 +69,7 @@ export async function operationsScenario(ctx: BenchContext): Promise<ScenarioRes
         operation,
         perSecond: round(count / seconds, 1),
         serverUs: perOperation(percent.server)!,
-        eventLoopUs: perOperation(percent['server event loop'])!,
+        eventLoopUs: perOperation(eventLoopPercent(percent))!,
         postgresUs: perOperation(percent.postgres),
         clientUs: perOperation(percent.client)!,
       });
