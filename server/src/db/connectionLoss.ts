@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /**
  * Whether an error means the database connection was lost or could not be made (a terminated
  * backend, a restart or failover, an idle timeout, a refused or reset socket), as opposed to a
@@ -40,4 +42,14 @@ export function isConnectionLoss(error: unknown): boolean {
     pending.push(cause, originalError, (meta as { driverAdapterError?: unknown } | undefined)?.driverAdapterError);
   }
   return false;
+}
+
+/**
+ * Logs a failed background pass (rescue, webhook sending): a lost database, expected during an
+ * outage and retried by the next pass, as a warning; anything else as an error. `fields` are logged
+ * with it.
+ */
+export function logPassFailure(log: Logger, error: unknown, fields: Record<string, unknown>, message: string): void {
+  if (isConnectionLoss(error)) log.warn({ ...fields, err: error }, `${message}: database unavailable`);
+  else log.error({ ...fields, err: error }, message);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { sql, type Sql, type SqlPool } from '../db/sql.ts';
+import { logPassFailure } from '../db/connectionLoss.ts';
 import type { ObjectStorage } from '../storage/objectStorage.ts';
 import { publish } from '../events/publish.ts';
 import { lockBuild } from './buildRows.ts';
@@ -139,7 +140,7 @@ export function startRescueLoop(pool: SqlPool, storage: ObjectStorage, settings:
       .then((result) => {
         if (Object.values(result).some((count) => count > 0)) log.info(result, 'rescue pass');
       })
-      .catch((error) => log.error({ err: error }, 'rescue pass failed'))
+      .catch((error) => logPassFailure(log, error, {}, 'rescue pass failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, settings.rescueIntervalSeconds * 1000);
       });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { GroupCommit } from '../db/groupCommit.ts';
+import { logPassFailure } from '../db/connectionLoss.ts';
 import type { SqlPool } from '../db/sql.ts';
 import type { PostgresEventTarget } from '../events/postgresEventTarget.ts';
 import { webhookDeliveries } from '../metrics/metrics.ts';
@@ -94,7 +95,7 @@ export function startWebhookDeliveries(options: {
       return;
     }
     pumping = pump()
-      .catch((error) => log.error({ err: error }, 'webhook due scan failed'))
+      .catch((error) => logPassFailure(log, error, {}, 'webhook due scan failed'))
       .finally(() => {
         pumping = undefined;
         if (pumpAgain) {
@@ -135,7 +136,7 @@ export function startWebhookDeliveries(options: {
         log.warn({ deliveryId: delivery.id, attempts: delivery.attempts, error: record.error }, 'webhook delivery failed');
     } catch (error) {
       // Its lease lapses and the delivery is sent again: at least once.
-      log.error({ err: error, deliveryId: delivery.id }, 'could not record a webhook delivery attempt');
+      logPassFailure(log, error, { deliveryId: delivery.id }, 'could not record a webhook delivery attempt');
     }
   }
 
