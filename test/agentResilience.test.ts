@@ -229,7 +229,12 @@ async function restartServer(scenario: Scenario, how: 'stop' | 'kill', buildIds:
 async function expectNextBuildRuns(scenario: Scenario): Promise<void> {
   const [id] = await submitBuilds(scenario, 1, { lines: '40' });
   await expectCompletedWithExactLogs(scenario, [id!], 40);
-  expect(scenario.agents.some((agent) => agent.lines().some((line) => line.includes(`build ${id} completed`)))).toBe(true);
+  // The agent prints its line once the completion's answer reached it: after the server recorded it.
+  await eventually(
+    async () => scenario.agents.some((agent) => agent.lines().some((line) => line.includes(`build ${id} completed`))) || undefined,
+    10_000,
+    `an agent to print that build ${id} completed`,
+  );
 }
 
 it(
