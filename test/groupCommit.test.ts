@@ -1,11 +1,13 @@
 // The write path's database layer, in this process on a real database: the pools' session
-// settings, a pipelined transaction (all or nothing), and group commit (statements that arrive
+// settings, pipelined transactions (each all or nothing, several in flight on one connection), and group commit (statements that arrive
 // together share one transaction, yet each gets its own answer or error).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isConnectionLoss } from '../server/src/db/connectionLoss.ts';
 import { GroupCommit } from '../server/src/db/groupCommit.ts';
 import { registry } from '../server/src/metrics/metrics.ts';
 import { Sql, sql, SqlPool } from '../server/src/db/sql.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { eventually } from './helpers/flows.ts';
 
 let database: TestDatabase;
 let pool: SqlPool;
@@ -83,6 +85,46 @@ describe('SqlPool', () => {
     expect((await notes()).map((note) => note.id)).toEqual([1, 2, 5]);
     await pool.execute(sql`DELETE FROM note`);
   });
+
+  it('sends a transaction behind those still being answered, on the same connection, in order; a failed one holds back none', async () => {
+    const written = (id: number) =>
+      sql`INSERT INTO note (id) VALUES (${id}::int) RETURNING pg_backend_pid() AS backend, txid_current()::text AS txid`;
+    type Written = { backend: number; txid: string };
+    // Given at once, each while the ones before are unanswered.
+    const slow = pipelined.transactionAtOnce([sql`SELECT pg_sleep(0.2)`, written(1)]);
+    const failing = pipelined.transactionAtOnce([written(2), sql`INSERT INTO note (id) VALUES (1)`]);
+    const behind = pipelined.transactionAtOnce([written(3)]);
+    const [first, failed, last] = await Promise.allSettled([slow, failing, behind]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { code: '23505' } });
+    const [a] = (first as PromiseFulfilledResult<{ rows: Written[] }[]>).value[1]!.rows;
+    const [c] = (last as PromiseFulfilledResult<{ rows: Written[] }[]>).value[0]!.rows;
+    expect(c!.backend).toBe(a!.backend);
+    expect(BigInt(c!.txid)).toBeGreaterThan(BigInt(a!.txid));
+    expect((await notes()).map((note) => note.id)).toEqual([1, 3]);
+    await pool.execute(sql`DELETE FROM note`);
+  });
+
+  it('fails the transactions on a connection that breaks with the loss, and opens another for the next', async () => {
+    const backendOf = async () =>
+      (await pipelined.transactionAtOnce([sql`SELECT pg_backend_pid() AS backend`, sql`SELECT 1`]))[0]!.rows[0].backend as number;
+    const before = await backendOf();
+    const running = pipelined.transactionAtOnce([sql`SELECT pg_sleep(5)`, sql`INSERT INTO note (id) VALUES (1)`]);
+    await eventually(
+      async () =>
+        (await pool.query(sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${before}::int AND query LIKE '%pg_sleep%'`)).length > 0 ||
+        undefined,
+      5000,
+      'the sleep to run',
+    );
+    await pool.query(sql`SELECT pg_terminate_backend(${before}::int)`);
+    const lost = await running.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isConnectionLoss(lost)).toBe(true);
+    expect(await backendOf()).not.toBe(before);
+    expect(await notes()).toEqual([]);
+  });
 });
 
 describe('GroupCommit', () => {
@@ -92,8 +134,8 @@ describe('GroupCommit', () => {
     expect(counts).toEqual(ids.map(() => 1));
     const rows = await notes();
     expect(rows.map((row) => row.id)).toEqual(ids);
-    // The first goes alone, at once; the nine that arrived meanwhile share the next commit.
-    expect(new Set(rows.map((row) => row.txid)).size).toBe(2);
+    // The first two go alone, at once (a turn each); the eight that arrived meanwhile share the next commit.
+    expect(new Set(rows.map((row) => row.txid)).size).toBe(3);
     await pool.execute(sql`DELETE FROM note`);
   });
 
@@ -121,15 +163,16 @@ describe('GroupCommit', () => {
     try {
       const before = await fallbacks();
       await logged.execute(sql`INSERT INTO note (id) VALUES (1)`);
-      // 2 goes alone, at once; the three that arrive while it runs share one batch, which the duplicate fails.
-      const alone = logged.execute(sql`INSERT INTO note (id) VALUES (2)`);
+      // 2 and 5 go alone, at once (a turn each); the three that arrive while they run share one
+      // batch, which the duplicate fails.
+      const alone = [logged.execute(sql`INSERT INTO note (id) VALUES (2)`), logged.execute(sql`INSERT INTO note (id) VALUES (5)`)];
       const batch = [
         logged.execute(sql`INSERT INTO note (id) VALUES (3)`),
         logged.execute(sql`INSERT INTO note (id) VALUES (1)`),
         logged.execute(sql`INSERT INTO note (id) VALUES (4)`),
       ];
-      const outcomes = await Promise.allSettled([alone, ...batch]);
-      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const outcomes = await Promise.allSettled([...alone, ...batch]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
       expect(await fallbacks()).toBe(before + 1);
       expect(warnings).toEqual([
         { fields: { batchSize: 3, err: expect.objectContaining({ code: '23505' }) }, message: expect.stringContaining('one by one') },

@@ -27,9 +27,11 @@ export interface Db {
   sql: SqlPool;
   /**
    * Group commit (db/groupCommit.ts), the field's name for commits that share one WAL flush:
-   * single statements of the hot paths that arrive together share one transaction. A statement here must be self-contained (one statement, its own guards and
-   * NOTIFY in it), must not depend on another statement of its batch, and must be safe to run
-   * again alone: a batch that fails is rolled back and each statement re-run by itself.
+   * single statements of the hot paths that arrive together share one transaction. A statement
+   * here must be self-contained (one statement, its own guards and NOTIFY in it), must not depend
+   * on a statement that has not been answered yet (another of its batch, say), and must be safe
+   * to run again alone: a batch that fails is rolled back and each statement re-run by itself,
+   * possibly after a batch sent later.
    */
   groupCommitted: GroupCommit;
   /** Closes group commit's connection, Prisma and the pool, in that order. */

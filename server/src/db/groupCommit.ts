@@ -6,6 +6,12 @@ import { type Sql, type SqlClient, SqlPool } from './sql.ts';
 
 /** Statements one batch takes at most: bounds how long one transaction holds its rows. */
 const MAX_BATCH = 32;
+/**
+ * Turns: batches unanswered at once. The next batch is on the wire while PostgreSQL runs the one
+ * before, so it does not wait for this event loop in between (docs/performance.md, "Group commit's
+ * second turn").
+ */
+const PIPELINE_DEPTH = 2;
 
 interface Queued {
   statement: Sql;
@@ -19,17 +25,19 @@ interface Queued {
  * done, so on a durable database notifying commits run one at a time; sharing commits is what
  * lets many workers report at once.
  *
- * One batch runs at a time: a statement that arrives while none runs goes alone, at once; those
- * that arrive meanwhile run next, one after another in one transaction, and are answered after
- * its commit. The batch goes out as one pipeline on a connection of its own: a round trip per
- * statement would make the batch as slow as the event loop is busy. A batch that fails (a
- * deadlock, a timeout, a unique violation) rolled back as a whole, and each of its statements
- * then runs again alone (logged and counted), so every error is its own statement's; one whose
- * connection was lost is not run again (its COMMIT may have taken effect), and each of its
- * statements fails with the loss.
- * Each statement is still all-or-nothing, and sees the ones before it as a serial order would.
- * Hence the contract of a statement given here (Db.groupCommitted in db/database.ts): it is
- * self-contained, depends on no other statement of its batch, and is safe to run again alone.
+ * A statement that finds a free turn (PIPELINE_DEPTH of them) goes at once, alone, on the pool;
+ * those that arrive while every turn is taken go next, one after another in one transaction, and
+ * are answered after its commit. Batches go out in order on one pipelined connection of their
+ * own, where PostgreSQL runs them one after another, so they never wait on each other's rows; a
+ * batch is one pipeline because a round trip per statement would make it as slow as the event
+ * loop is busy. A batch that fails (a deadlock, a timeout, a unique
+ * violation) rolled back as a whole, and each of its statements then runs again alone (logged and
+ * counted), so every error is its own statement's; one whose connection was lost is not run again
+ * (its COMMIT may have taken effect), and each of its statements fails with the loss.
+ * Each statement is still all-or-nothing, and sees the ones answered before it was given. Hence
+ * the contract of a statement given here (Db.groupCommitted in db/database.ts): it is
+ * self-contained, depends on no statement that has not been answered yet (its batch's, or one run
+ * again alone after a later batch), and is safe to run again alone.
  */
 export class GroupCommit implements SqlClient {
   readonly #batcher: Batcher<Queued, unknown>;
@@ -38,9 +46,8 @@ export class GroupCommit implements SqlClient {
   /** `pool` runs statements alone; batches go through a pipelined connection to `url`. */
   constructor(pool: SqlPool, url: string, settings: { statementTimeoutMs: number; log?: Logger }) {
     this.#pipeline = new SqlPool(url, { size: 1, statementTimeoutMs: settings.statementTimeoutMs, pipeline: true, log: settings.log });
-    // One batch at a time, so this process's batches never wait on each other's rows.
     this.#batcher = new Batcher({
-      maxInFlight: 1,
+      maxInFlight: PIPELINE_DEPTH,
       maxBatch: MAX_BATCH,
       runBatch: (batch) => runGrouped(pool, this.#pipeline, batch, settings.log),
     });

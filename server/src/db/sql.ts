@@ -175,11 +175,13 @@ export class SqlPool implements SqlClient {
    * Runs the statements in one transaction sent as one pipeline: BEGIN, the statements and COMMIT
    * go out together, with no round trip between them. Resolves with each statement's result once
    * committed; rejects with the first error if any statement or the commit failed, and then none
-   * of them took effect. Only on a pool made with `pipeline`.
+   * of them took effect. Only on a pool made with `pipeline`, whose one connection it holds across
+   * calls: a call made while others are still being answered goes out behind them at once, and
+   * PostgreSQL runs the transactions one after another, in the order of the calls.
    */
   async transactionAtOnce(statements: Sql[]): Promise<pg.QueryResult[]> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
+    const held = this.#heldConnection();
+    const client = await held;
     try {
       // A pipelined query goes out as it is made, each in a write of its own; corked, they all
       // leave in one, and the server wakes once for the batch instead of once per statement.
@@ -199,13 +201,36 @@ export class SqlPool implements SqlClient {
       if (results.at(-1)!.command !== 'COMMIT') throw new Error(`the transaction ended in ${results.at(-1)!.command}`);
       return results.slice(1, -1);
     } catch (error) {
-      // A failed statement aborted the transaction, and COMMIT then ended it: nothing is left open,
-      // unless the connection itself broke, which then must not go back to the pool.
-      if (!(error as { code?: string }).code) broken = error as Error;
+      // A failed statement aborted the transaction, and COMMIT then ended it: nothing is left open
+      // and the next transaction can follow, unless the connection itself broke.
+      if (!(error as { code?: string }).code) this.#dropHeld(held, error as Error);
       throw error;
-    } finally {
-      client.release(broken);
     }
+  }
+
+  /** A pipeline pool's one connection, held by transactionAtOnce until it breaks or the pool closes. */
+  #held: Promise<pg.PoolClient> | undefined;
+
+  #heldConnection(): Promise<pg.PoolClient> {
+    if (this.#held) return this.#held;
+    const held: Promise<pg.PoolClient> = this.pool.connect().then((client) => {
+      // Broken while nothing ran on it (a restart, a terminated backend): the next call opens another.
+      client.once('error', (error: Error) => this.#dropHeld(held, error));
+      client.once('end', () => this.#dropHeld(held, new Error('Connection terminated')));
+      return client;
+    });
+    this.#held = held;
+    held.catch(() => {
+      if (this.#held === held) this.#held = undefined;
+    });
+    return held;
+  }
+
+  /** Hands a broken held connection back to the pool to be closed (once, whoever notices first). */
+  #dropHeld(held: Promise<pg.PoolClient>, error: Error): void {
+    if (this.#held !== held) return;
+    this.#held = undefined;
+    void held.then((client) => client.release(error));
   }
 
   async #transactionOnce<T>(work: (tx: SqlClient) => Promise<T>): Promise<T> {
@@ -229,6 +254,9 @@ export class SqlPool implements SqlClient {
   }
 
   async close(): Promise<void> {
+    const held = this.#held;
+    this.#held = undefined;
+    (await held?.catch(() => undefined))?.release();
     await this.pool.end();
   }
 }
