@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../examples/webhook-receiver.mjs';
 import { launchChromium } from './helpers/browser.ts';
-import { ensureConsoleBuilt, expectAccessible, openConsole, screenshot } from './helpers/console.ts';
+import { confirmAction, ensureConsoleBuilt, expectAccessible, openConsole, screenshot } from './helpers/console.ts';
 import { claim, complete, createApiKey, eventually, heartbeat, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from './helpers/webhookReceiver.ts';
@@ -40,15 +40,6 @@ const onPath = (path: string) => (request: ReceivedRequest) => request.path === 
 
 /** A delivery's row on a webhook page. */
 const deliveryRow = (page: Page, deliveryId: string) => page.locator(`tr[data-delivery-id="${deliveryId}"]`);
-
-/** Clicks `action` in `scope`, then the same action in the confirmation dialog. */
-async function confirmAction(page: Page, scope: ReturnType<Page['locator']>, action: string) {
-  await scope.getByRole('button', { name: action, exact: true }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: action, exact: true }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
 
 const readWebhook = async (id: string) =>
   expectData(

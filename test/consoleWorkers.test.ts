@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent } from './helpers/agent.ts';
 import { launchChromium } from './helpers/browser.ts';
-import { ensureConsoleBuilt, expectAccessible, openConsole } from './helpers/console.ts';
+import { confirmAction, ensureConsoleBuilt, expectAccessible, openConsole } from './helpers/console.ts';
 import { buildStatus, createApiKey, eventually, readWorker, registerWorker, submitBuild, useServer } from './helpers/flows.ts';
 import { expectData, graphql } from './helpers/graphql.ts';
 
@@ -42,15 +42,6 @@ const workerRow = (page: Page, workerId: string) => page.locator(`tr[data-worker
 /** Waits until the worker's row shows `status` in its Status column. */
 const waitForRowStatus = (page: Page, workerId: string, status: string) =>
   workerRow(page, workerId).locator('[data-column="status"]', { hasText: status }).waitFor({ timeout: 15_000 });
-
-/** Clicks `action` in `scope`, then the same action in the confirmation dialog. */
-async function confirmAction(page: Page, scope: ReturnType<Page['locator']>, action: string) {
-  await scope.getByRole('button', { name: action, exact: true }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: action, exact: true }).click();
-  await dialog.waitFor({ state: 'hidden' });
-}
 
 const workerStatus = async (workerId: string): Promise<{ status: string; revokedAt: string | null }> =>
   expectData(await readWorker(server, server.adminKey, workerId, 'status revokedAt')).worker;

@@ -4,7 +4,8 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { onTestFailed } from 'vitest';
 import type { TestServer } from './server.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -83,6 +84,8 @@ export interface OpenConsoleOptions {
 /**
  * Opens the console served by `server` in a fresh browser context (its own storage, as a new
  * browser profile would have), optionally signed in. Close it with `page.context().close()`.
+ * Called in a test: if the test fails with the page still open, its address and text go to the
+ * test's output, where CI shows what the page held.
  */
 export async function openConsole(browser: Browser, server: TestServer, options: OpenConsoleOptions = {}): Promise<Page> {
   const context: BrowserContext = await browser.newContext({
@@ -93,9 +96,31 @@ export async function openConsole(browser: Browser, server: TestServer, options:
     permissions: ['clipboard-read', 'clipboard-write'],
   });
   const page = await context.newPage();
+  onTestFailed(() => describePageAtFailure(page));
   await page.goto(new URL(options.path ?? '/', server.url).href);
   if (options.key) await signIn(page, options.key, { remember: options.remember });
   return page;
+}
+
+const FAILURE_TEXT_CHARS = 4000;
+
+/** Prints the page's address and text; nothing once it is closed. */
+async function describePageAtFailure(page: Page): Promise<void> {
+  if (page.isClosed()) return;
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2000 })
+    .catch((error: Error) => `(no text: ${error.message})`);
+  console.error(`[console at failure] ${page.url()}\n${text.slice(0, FAILURE_TEXT_CHARS)}`);
+}
+
+/** Clicks `action` in `scope`, then the same action in the confirmation dialog, and waits for the dialog to close. */
+export async function confirmAction(page: Page, scope: Locator, action: string): Promise<void> {
+  await scope.getByRole('button', { name: action, exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: action, exact: true }).click();
+  await dialog.waitFor({ state: 'hidden' });
 }
 
 /**
