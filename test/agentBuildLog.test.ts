@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { httpClient } from '../worker/src/client/api.ts';
+import { sql, SqlPool } from '../server/src/db/sql.ts';
+import { ApiError, httpClient } from '../worker/src/client/api.ts';
 import { createBuildLog, secretValuesFromEnvironment, type BuildLogOptions } from '../worker/src/agent/buildLog.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { claim, createApiKey, eventually, registerWorker, submitBuild } from './helpers/flows.ts';
@@ -120,6 +121,45 @@ it('loses and doubles nothing when the server is killed mid-run and started agai
     Array.from({ length: 500 }, (_, index) => `${phaseIndex * 500 + index + 1} ${phase} ${index + 1}`),
   );
   expect(messages).toEqual(expected);
+});
+
+it('loses nothing while the server fails unexpectedly (INTERNAL) for a while, as it waits out an outage', async () => {
+  const { buildId, reader, send } = await claimedBuild();
+  const answers: string[] = [];
+  const recorded: BuildLogOptions['send'] = async (firstSeq, lines) => {
+    try {
+      const answer = await send(firstSeq, lines);
+      answers.push('stored');
+      return answer;
+    } catch (error) {
+      answers.push(error instanceof ApiError ? error.code : 'unreachable');
+      throw error;
+    }
+  };
+  // A fault that is no outage: each new line fails in the database, so the server answers INTERNAL.
+  const admin = new SqlPool(database.url, { size: 1, statementTimeoutMs: 5000 });
+  await admin.execute(
+    sql`CREATE FUNCTION "refuseLogLines"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the disk is failing'; END $$`,
+  );
+  await admin.execute(sql`CREATE TRIGGER "refuseLogLines" BEFORE INSERT ON "BuildLog" FOR EACH ROW EXECUTE FUNCTION "refuseLogLines"()`);
+  try {
+    const log = createBuildLog({ send: recorded, secrets: [], flushIntervalMs: 20 });
+    for (let index = 1; index <= 300; index++) await write(log.stdout, `line ${index}\n`);
+    await eventually(
+      async () => (answers.filter((code) => code === 'INTERNAL').length >= 2 ? true : undefined),
+      30_000,
+      'two INTERNAL answers',
+    );
+    await admin.execute(sql`DROP TRIGGER "refuseLogLines" ON "BuildLog"`);
+    log.retryNow();
+    await log.close();
+    expect(await stored(reader, buildId)).toEqual(Array.from({ length: 300 }, (_, index) => [index + 1, 'INFO', `line ${index + 1}`]));
+    expect(answers.at(-1)).toBe('stored');
+  } finally {
+    await admin.execute(sql`DROP TRIGGER IF EXISTS "refuseLogLines" ON "BuildLog"`);
+    await admin.execute(sql`DROP FUNCTION IF EXISTS "refuseLogLines"()`);
+    await admin.close();
+  }
 });
 
 it('splits long lines on character boundaries, renders \\r like a terminal and maps bad bytes to U+FFFD', async () => {

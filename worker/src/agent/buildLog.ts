@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { ApiError, backoffMs, ConnectionError } from '../client/api.ts';
+import { ApiError, backoffMs, isTransient } from '../client/api.ts';
 import { Redactor } from './redactor.ts';
 import { TerminalLines } from './terminalLines.ts';
 
@@ -46,7 +46,8 @@ export interface BuildLog {
   /**
    * Ends both streams (if the caller has not), sends what is left and resolves once every line is
    * acknowledged, or once the server said the build is no longer ours (FORBIDDEN, CONFLICT,
-   * NOT_FOUND), its log is full (PAYLOAD_TOO_LARGE, truncated) or refused a batch as invalid.
+   * NOT_FOUND), its log is full (PAYLOAD_TOO_LARGE, truncated), refused a batch as invalid, or
+   * kept answering INTERNAL for INTERNAL_RETRY_MS. An outage is waited out.
    */
   close(): Promise<void>;
 }
@@ -58,8 +59,12 @@ const MAX_BATCH_JSON_BYTES = 512 * 1024;
 const LAST_LINES_KEPT = 200;
 /** Exactly this line (after `\r` rendering) is a progress marker: `::progress ` and an integer 0..100. */
 const PROGRESS_MARKER = /^::progress (\d{1,3})\s*$/;
-/** Errors worth retrying: the server or the network will come back. */
-const RETRYABLE_CODES = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
+/**
+ * How long a batch the server keeps refusing with INTERNAL is sent again (ms). The fault may pass
+ * (a failing disk, a bad deploy rolled back), but one that does not would hold the build's end
+ * for ever; an outage (unreachable, UNAVAILABLE) is waited out however long it lasts.
+ */
+const INTERNAL_RETRY_MS = 5 * 60_000;
 
 interface QueuedLine extends LogLine {
   seq: number;
@@ -87,6 +92,8 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
   let inFlight = false;
   let flushTimer: NodeJS.Timeout | undefined;
   let retryAttempt = 0;
+  /** When the server began answering INTERNAL without a success since. */
+  let failingInternallySince: number | undefined;
 
   function enqueue(level: LogLevel, rawLine: string): void {
     const message = redactor.redact(rawLine);
@@ -137,6 +144,7 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
         batch.map(({ level, message, at }) => ({ level, message, at })),
       );
       retryAttempt = 0;
+      failingInternallySince = undefined;
       // Everything below the server's nextSeq is stored; from there on it is (re-)sent.
       let acknowledged = 0;
       while (acknowledged < queue.length && queue[acknowledged]!.seq < answer.nextSeq) acknowledged++;
@@ -149,7 +157,9 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
       else schedule();
     } catch (error) {
       inFlight = false;
-      if (error instanceof ConnectionError || (error instanceof ApiError && RETRYABLE_CODES.has(error.code))) {
+      if (error instanceof ApiError && error.code === 'INTERNAL') failingInternallySince ??= Date.now();
+      const givenUp = failingInternallySince !== undefined && Date.now() - failingInternallySince > INTERNAL_RETRY_MS;
+      if (isTransient(error) && !givenUp) {
         flushTimer = setTimeout(() => ((flushTimer = undefined), void sendBatch()), Math.max(100, backoffMs(retryAttempt++)));
       } else stop(); // FORBIDDEN/CONFLICT/NOT_FOUND: no longer our build; PAYLOAD_TOO_LARGE/BAD_USER_INPUT: it will never be stored
     }

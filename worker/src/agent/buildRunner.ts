@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stripVTControlCharacters } from 'node:util';
-import { ApiError, backoffMs, ConnectionError, type GraphqlClient } from '../client/api.ts';
+import { ApiError, backoffMs, ConnectionError, type GraphqlClient, isTransient } from '../client/api.ts';
 import { downloadFile, sha256OfFile, TransferError, uploadArtifact } from '../client/artifacts.ts';
 import { ArchiveError, unpackArchive } from './archive.ts';
 import { createBuildLog, type BuildLog } from './buildLog.ts';
@@ -51,8 +51,6 @@ export interface BuildRunSettings {
 const FAILURE_TAIL_LINES = 20;
 /** failBuild's message bound (server: 10,000 characters). */
 const MAX_FAILURE_MESSAGE = 10_000;
-/** Codes after which a report (complete, fail) is worth repeating: the server or network comes back. */
-const RETRYABLE_CODES = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
 /** How long a finished build's report is retried while the server is unreachable (ms). */
 const REPORT_RETRY_MS = 15 * 60_000;
 /** Progress markers closer together than this share one heartbeat (ms). */
@@ -319,10 +317,7 @@ export class BuildRun {
       try {
         return await send();
       } catch (error) {
-        const retryable =
-          error instanceof ConnectionError ||
-          (error instanceof ApiError && RETRYABLE_CODES.has(error.code)) ||
-          error instanceof TransferError;
+        const retryable = isTransient(error) || error instanceof TransferError;
         if (!retryable || Date.now() > until || this.#stopReason) throw error;
         const serverBack = await this.#waitBeforeRetry(Math.max(200, backoffMs(attempt)));
         attempt = serverBack ? 0 : attempt + 1;

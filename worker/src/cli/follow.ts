@@ -1,4 +1,4 @@
-import { ApiError, ConnectionError, socketClient, type GraphqlClient } from '../client/api.ts';
+import { ApiError, isTransient, socketClient, type GraphqlClient } from '../client/api.ts';
 import type { ConnectionSettings } from '../client/settings.ts';
 import { finishedStatuses } from './builds.ts';
 
@@ -54,15 +54,15 @@ export interface FollowOptions {
 
 /** How often the log is read even without a push, in case an event was missed (ms). */
 const SAFETY_POLL_MS = 3_000;
-/** How long the server may stay out of reach before following gives up (ms). */
+/** How long the server may stay out of reach (or keep failing: isTransient) before following gives up (ms). */
 const OUTAGE_LIMIT_MS = 60_000;
 
 /**
  * Follows a build's log live until the build finishes (or, with `attempt`, until that attempt is
  * over), then resolves. Pushes (`buildLogAppended`, `buildUpdated` over graphql-ws, which
  * reconnects by itself) only wake it: each wake-up reads what is new through `buildLogs`, so a
- * missed or doubled push neither loses nor repeats a line. Rejects with ApiError, or with
- * ConnectionError when the server stays out of reach for a minute.
+ * missed or doubled push neither loses nor repeats a line. Rejects with ApiError, or with a
+ * transient error (ConnectionError; UNAVAILABLE, RATE_LIMITED or INTERNAL) that lasted a minute.
  */
 export function followLog(api: GraphqlClient, settings: ConnectionSettings, buildId: string, options: FollowOptions): Promise<void> {
   let attempt = options.attempt ?? 0;
@@ -124,9 +124,7 @@ export function followLog(api: GraphqlClient, settings: ConnectionSettings, buil
         },
         (error: unknown) => {
           running = false;
-          const transient =
-            error instanceof ConnectionError || (error instanceof ApiError && ['UNAVAILABLE', 'RATE_LIMITED'].includes(error.code));
-          if (!transient) return finish(error);
+          if (!isTransient(error)) return finish(error);
           failingSince ??= Date.now();
           if (Date.now() - failingSince > OUTAGE_LIMIT_MS) finish(error);
         },

@@ -15,6 +15,18 @@ export class ApiError extends Error {
 /** The server could not be reached, or answered without a GraphQL result (a proxy's 502, a reset). */
 export class ConnectionError extends Error {}
 
+/**
+ * Codes that may pass if the call is sent again (the README's error table): the database is away
+ * (UNAVAILABLE), the caller is over its rate (RATE_LIMITED), or the server failed unexpectedly
+ * (INTERNAL, which a passing fault also gives).
+ */
+const TRANSIENT_CODES = new Set(['UNAVAILABLE', 'RATE_LIMITED', 'INTERNAL']);
+
+/** Whether a failed call is worth sending again: a ConnectionError, or an ApiError with a transient code. */
+export function isTransient(error: unknown): error is ConnectionError | ApiError {
+  return error instanceof ConnectionError || (error instanceof ApiError && TRANSIENT_CODES.has(error.code));
+}
+
 /** Runs one query or mutation: resolves with its `data`, rejects with ApiError or ConnectionError. */
 export interface GraphqlClient {
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
