@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentProcess, startAgent, type StartAgentOptions } from './helpers/agent.ts';
 import {
   cancelBuild,
+  claim,
   createApiKey,
   eventually,
   readBuild,
@@ -18,8 +19,8 @@ import { expectData } from './helpers/graphql.ts';
 import { makeTempDir } from './helpers/postgresCluster.ts';
 import type { TestServer } from './helpers/server.ts';
 
-// The bundled agent when things go wrong: crashes, signals, cancels, short-lived tokens and hostile
-// archives, each against a real server. Every build requires a label only that test's agents offer,
+// The bundled agent when things go wrong: crashes, signals, cancels, short-lived tokens, hostile
+// archives and a claim whose answer is lost, each against a real server. Every build requires a label only that test's agents offer,
 // so no agent takes another test's build.
 const { server } = useServer({ FREE_AGENT_RESCUE_INTERVAL_SECONDS: '1', FREE_AGENT_HEARTBEAT_TIMEOUT_SECONDS: '3' });
 let tempDir: string;
@@ -470,6 +471,38 @@ describe('an access token shorter than the build', () => {
     );
     // The build outlived the first token: the agent runs on a renewed one.
     expect((JSON.parse(await readFile(stateFile, 'utf8')) as { accessToken: string }).accessToken).not.toBe(firstToken);
+    await agent.stop();
+    expect((await agent.exited).code).toBe(0);
+  });
+});
+
+describe('a claim whose answer is lost', () => {
+  // Its own server, whose 60 s tokens have the idle agent read its status every 10 s.
+  const { server: tenSecondBeats } = useServer({ FREE_AGENT_WORKER_TOKEN_TTL_SECONDS: '60' });
+
+  it('is found by the agent, which runs the build it was given instead of leaving it assigned until the heartbeat timeout', async () => {
+    const submitter = (await createApiKey(tenSecondBeats, 'SUBMITTER', 'lost claims')).secret;
+    const worker = (await createApiKey(tenSecondBeats, 'WORKER', 'lost claims')).secret;
+    const agent = await agentFor(tenSecondBeats, worker, 'lost', { command: 'echo built > "$FREE_AGENT_RESULT"' });
+    await workerIdOf(agent);
+    const token = (JSON.parse(await readFile(path.join(agent.workDir, 'agent-state.json'), 'utf8')) as { accessToken: string }).accessToken;
+    // The server assigns the build to the agent's worker, and the answer goes elsewhere, as when the
+    // connection breaks after the claim committed: paused meanwhile, the agent claims nothing itself.
+    agent.signal('SIGSTOP');
+    let build: { id: string };
+    try {
+      build = await submitBuild(tenSecondBeats, submitter, { source: plainSource, requiredLabels: ['suite=lost'] });
+      expect((await claim(tenSecondBeats, token))?.id).toBe(build.id);
+    } finally {
+      agent.signal('SIGCONT');
+    }
+    await agent.waitForLine(new RegExp(`build ${build.id} was assigned to this worker by a claim whose answer was lost`), 20_000);
+    await agent.waitForLine(new RegExp(`build ${build.id} completed`), 20_000);
+    expect(await buildFields(tenSecondBeats, build.id, 'status attempt resultSha256')).toEqual({
+      status: 'COMPLETED',
+      attempt: 1,
+      resultSha256: sha256(Buffer.from('built\n')),
+    });
     await agent.stop();
     expect((await agent.exited).code).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from 'graphql-ws';
-import { ApiError, backoffMs, ConnectionError, socketClient } from '../client/api.ts';
+import { ApiError, backoffMs, ConnectionError, isTransient, socketClient } from '../client/api.ts';
 import { ExitCode } from '../cli/exitCodes.ts';
 import { AGENT_VERSION } from '../version.ts';
 import { secretValuesFromEnvironment } from './buildLog.ts';
@@ -46,6 +46,10 @@ const WIND_DOWN_MS = 15_000;
 const UNREGISTER_MS = 10_000;
 /** Bound on closing the socket at exit (ms). */
 const DISPOSE_MS = 2_000;
+/** After a claim failed for a transient reason, when the agent looks for a build it may have got anyway (ms). */
+const LOST_CLAIM_CHECK_MS = 1_000;
+/** Attempts this agent started, remembered so a stale read never has it start one again. */
+const STARTED_KEPT = 1_000;
 
 /**
  * The agent: registers, claims builds when woken by `jobAvailable` (and on a jittered timer, and
@@ -66,6 +70,8 @@ export class Agent {
   #revoked = false;
   #registered = false;
   #claimed = 0;
+  /** `<build id>#<attempt>` of the attempts this agent started, oldest first (at most STARTED_KEPT). */
+  readonly #started = new Set<string>();
   #claiming = false;
   #claimAgain = false;
   #lastBusyAt = Date.now();
@@ -315,11 +321,17 @@ export class Agent {
       return claimBuild;
     } catch (error) {
       this.#onRequestError(error, 'claiming');
+      // The server may have assigned a build and lost only the answer: look for it soon.
+      if (isTransient(error)) this.#after(LOST_CLAIM_CHECK_MS, () => this.#syncStatus());
       return null;
     }
   }
 
   #start(build: ClaimedBuild): void {
+    const key = `${build.id}#${build.attempt}`;
+    if (this.#started.has(key)) return;
+    this.#started.add(key);
+    if (this.#started.size > STARTED_KEPT) this.#started.delete(this.#started.values().next().value!);
     this.#claimed++;
     this.#lastBusyAt = Date.now();
     print(`claimed build ${build.id} (attempt ${build.attempt})`);
@@ -363,15 +375,27 @@ export class Agent {
   }
 
   /**
-   * Events are only heard while subscribed: a DRAIN or RESUME sent while the socket was away (or
-   * before its subscription was in place) is caught up from the worker's status, read after every
-   * (re)connection and with every idle heartbeat.
+   * Reads the worker's status and current builds, after every (re)connection, with every idle
+   * heartbeat and soon after a claim failed for a transient reason. Events are only heard while
+   * subscribed: a DRAIN or RESUME sent while the socket was away (or before its subscription was
+   * in place) is caught up from the status. An ASSIGNED build this agent never started is a claim
+   * whose answer was lost (the server committed it, the connection broke before the answer came):
+   * it is run now, not left assigned to a worker that does not know it until its heartbeat timeout.
    */
   async #syncStatus(): Promise<void> {
     try {
-      const { me } = await this.#session.api.request<{ me: { worker: { status: string } | null } }>(`{ me { worker { status } } }`);
+      const { me } = await this.#session.api.request<{
+        me: { worker: { status: string; currentBuilds: (ClaimedBuild & { status: string })[] } | null };
+      }>(`{ me { worker { status currentBuilds { status ${CLAIMED_BUILD_FIELDS} } } } }`);
       const draining = me.worker?.status === 'DRAINING';
       if (draining !== this.#draining) this.#onWorkerEvent(draining ? 'DRAIN' : 'RESUME', null);
+      // A claim still in flight may be answered with one of them: none is lost until it is.
+      if (this.#claiming) return;
+      for (const build of me.worker?.currentBuilds ?? []) {
+        if (build.status !== 'ASSIGNED' || this.#started.has(`${build.id}#${build.attempt}`) || !this.#mayClaim()) continue;
+        print(`build ${build.id} was assigned to this worker by a claim whose answer was lost: running it`);
+        this.#start(build);
+      }
     } catch (error) {
       this.#onRequestError(error, 'reading its status');
     }
