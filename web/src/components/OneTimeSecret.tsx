@@ -31,15 +31,10 @@ export function OneTimeSecret({ title, message, secret, label, onDone }: OneTime
         </Code>
         <CopyButton value={secret} timeout={4000}>
           {({ copied, copy }) => (
-            // Indigo (the theme's shade) when copied: white on filled teal is under 4.5:1 contrast, and
-            // on its darkest shade too once hovered (Mantine's hover of shade 9 is the lighter 8).
-            <Button
-              variant={copied ? 'filled' : 'light'}
-              color={copied ? 'indigo' : 'blue'}
-              onClick={copy}
-              data-copied={copied ? 'true' : 'false'}
-              miw={110}
-            >
+            // Filled indigo (the theme's shade) in every state: light blue fell under 4.5:1 contrast
+            // while hovered (4.01, found by the axe check when the pointer happened to rest on it), and
+            // white on filled teal is under it too.
+            <Button variant="filled" color="indigo" onClick={copy} data-copied={copied ? 'true' : 'false'} miw={110}>
               {copied ? 'Copied' : 'Copy secret'}
             </Button>
           )}
