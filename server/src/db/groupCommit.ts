@@ -30,10 +30,10 @@ interface Queued {
  * are answered after its commit. Batches go out in order on one pipelined connection of their
  * own, where PostgreSQL runs them one after another, so they never wait on each other's rows; a
  * batch is one pipeline because a round trip per statement would make it as slow as the event
- * loop is busy. A batch that fails (a deadlock, a timeout, a unique
- * violation) rolled back as a whole, and each of its statements then runs again alone (logged and
- * counted), so every error is its own statement's; one whose connection was lost is not run again
- * (its COMMIT may have taken effect), and each of its statements fails with the loss.
+ * loop is busy. A batch that fails (a deadlock, a timeout, a unique violation) rolled back as a
+ * whole, and each of its statements then runs again alone (logged and counted), so every error is
+ * its own statement's; one whose connection was lost is not run again (its COMMIT may have taken
+ * effect), and each of its statements fails with the loss.
  * Each statement is still all-or-nothing, and sees the ones answered before it was given. Hence
  * the contract of a statement given here (Db.groupCommitted in db/database.ts): it is
  * self-contained, depends on no statement that has not been answered yet (its batch's, or one run

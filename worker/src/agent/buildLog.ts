@@ -92,7 +92,7 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
   let inFlight = false;
   let flushTimer: NodeJS.Timeout | undefined;
   let retryAttempt = 0;
-  /** When the server began answering INTERNAL without a success since. */
+  /** When the server began answering INTERNAL, every answer since included. */
   let failingInternallySince: number | undefined;
 
   function enqueue(level: LogLevel, rawLine: string): void {
@@ -157,8 +157,9 @@ export function createBuildLog(options: BuildLogOptions): BuildLog {
       else schedule();
     } catch (error) {
       inFlight = false;
-      if (error instanceof ApiError && error.code === 'INTERNAL') failingInternallySince ??= Date.now();
-      const givenUp = failingInternallySince !== undefined && Date.now() - failingInternallySince > INTERNAL_RETRY_MS;
+      const internal = error instanceof ApiError && error.code === 'INTERNAL';
+      failingInternallySince = internal ? (failingInternallySince ?? Date.now()) : undefined;
+      const givenUp = internal && Date.now() - failingInternallySince! > INTERNAL_RETRY_MS;
       if (isTransient(error) && !givenUp) {
         flushTimer = setTimeout(() => ((flushTimer = undefined), void sendBatch()), Math.max(100, backoffMs(retryAttempt++)));
       } else stop(); // FORBIDDEN/CONFLICT/NOT_FOUND: no longer our build; PAYLOAD_TOO_LARGE/BAD_USER_INPUT: it will never be stored
