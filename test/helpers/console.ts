@@ -50,9 +50,10 @@ export async function ensureConsoleBuilt(): Promise<void> {
       mkdirSync(buildLock);
       break;
     } catch {
-      // A lock left by a killed run is older than any build takes.
-      if (Date.now() - statSync(buildLock, { throwIfNoEntry: false })!.mtimeMs > BUILD_WAIT_MS)
-        rmSync(buildLock, { recursive: true, force: true });
+      // A lock left by a killed run is older than any build takes. One released since mkdir failed
+      // is gone: the next turn takes it.
+      const lockedAt = statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs;
+      if (lockedAt !== undefined && Date.now() - lockedAt > BUILD_WAIT_MS) rmSync(buildLock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`another test kept ${buildLock} for ${BUILD_WAIT_MS} ms`);
       await sleep(200);
     }
