@@ -484,7 +484,8 @@ describe('a claim whose answer is lost', () => {
     const submitter = (await createApiKey(tenSecondBeats, 'SUBMITTER', 'lost claims')).secret;
     const worker = (await createApiKey(tenSecondBeats, 'WORKER', 'lost claims')).secret;
     const agent = await agentFor(tenSecondBeats, worker, 'lost', { command: 'echo built > "$FREE_AGENT_RESULT"' });
-    await workerIdOf(agent);
+    // Connected: past its start, where it hands back what an earlier run of it left assigned.
+    await agent.waitForLine(/connected to/);
     const token = (JSON.parse(await readFile(path.join(agent.workDir, 'agent-state.json'), 'utf8')) as { accessToken: string }).accessToken;
     // The server assigns the build to the agent's worker, and the answer goes elsewhere, as when the
     // connection breaks after the claim committed: paused meanwhile, the agent claims nothing itself.
