@@ -70,7 +70,7 @@ export class Agent {
   #revoked = false;
   #registered = false;
   #claimed = 0;
-  /** `<build id>#<attempt>` of the attempts this agent started, oldest first (at most STARTED_KEPT). */
+  /** The attempts this agent started (attemptKey), oldest first (at most STARTED_KEPT). */
   readonly #started = new Set<string>();
   #claiming = false;
   #claimAgain = false;
@@ -328,7 +328,7 @@ export class Agent {
   }
 
   #start(build: ClaimedBuild): void {
-    const key = `${build.id}#${build.attempt}`;
+    const key = attemptKey(build);
     if (this.#started.has(key)) return;
     this.#started.add(key);
     if (this.#started.size > STARTED_KEPT) this.#started.delete(this.#started.values().next().value!);
@@ -392,7 +392,7 @@ export class Agent {
       // A claim still in flight may be answered with one of them: none is lost until it is.
       if (this.#claiming) return;
       for (const build of me.worker?.currentBuilds ?? []) {
-        if (build.status !== 'ASSIGNED' || this.#started.has(`${build.id}#${build.attempt}`) || !this.#mayClaim()) continue;
+        if (build.status !== 'ASSIGNED' || this.#started.has(attemptKey(build)) || !this.#mayClaim()) continue;
         print(`build ${build.id} was assigned to this worker by a claim whose answer was lost: running it`);
         this.#start(build);
       }
@@ -499,6 +499,11 @@ export class Agent {
   #everyJittered(meanMs: number, task: () => void): void {
     this.#every(() => meanMs * (0.5 + Math.random()), task);
   }
+}
+
+/** How #started names an attempt: `<build id>#<attempt>`. */
+function attemptKey(build: Pick<ClaimedBuild, 'id' | 'attempt'>): string {
+  return `${build.id}#${build.attempt}`;
 }
 
 /** A line of the agent's own output: ISO time and message. */
